@@ -1,0 +1,121 @@
+"""Typed facts read from the documents students send. Produced by ``daemon.documents``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from daemon.domain.outcomes import Confidence, DocumentKind, ReadProblem
+
+
+@dataclass(frozen=True, slots=True)
+class ConstanciaFacts:
+    """What an IMSS Constancia de Vigencia de Derechos says. ``None`` means not found."""
+
+    nss: str | None = None
+    curp: str | None = None
+    nombre: str | None = None
+    sexo: str | None = None  # "H" / "M" as in the CURP
+    fecha_nacimiento: date | None = None
+    vigente: bool | None = None  # Situación VIGENTE (True) / BAJA (False)
+    servicio_medico: bool | None = None
+    registro_patronal: str | None = None
+    modalidad: str | None = None
+    patron: str | None = None  # Nombre o razón social
+    tipo_ultimo_movimiento: str | None = None
+    fecha_ultimo_movimiento: date | None = None
+    delegacion: str | None = None
+    umf: str | None = None
+    fecha_expedicion: date | None = None
+    parentesco: str | None = None  # HIJO, ESPOSA... when covered as a worker's family
+    titular: str | None = None
+    has_seal: bool = False
+
+    def report_fields(self) -> dict[str, Any]:
+        """The fields ``afilia decisions --json`` and ``afilia classify`` print."""
+        return {
+            "nss": self.nss,
+            "curp": self.curp,
+            "nombre": self.nombre,
+            "fecha_expedicion": self.fecha_expedicion.isoformat()
+            if self.fecha_expedicion
+            else None,
+            "vigente": self.vigente,
+            "servicio_medico": self.servicio_medico,
+            "registro_patronal": self.registro_patronal,
+            "modalidad": self.modalidad,
+            "patron": self.patron,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RenunciaFacts:
+    """Carta Renuncia al Seguro Facultativo (FOR-24-01)."""
+
+    nombre: str | None = None
+    matricula: str | None = None
+    curp: str | None = None
+    programa: str | None = None
+    motivo: str | None = None
+    fecha: date | None = None
+    has_signature: bool = False
+
+    def missing(self) -> tuple[str, ...]:
+        """What the waiver lacks, in the words the reply uses (Spanish field names)."""
+        required = {
+            "nombre": self.nombre,
+            "matrícula": self.matricula,
+            "fecha": self.fecha,
+            "firma": self.has_signature or None,
+        }
+        return tuple(name for name, value in required.items() if not value)
+
+    def report_fields(self) -> dict[str, Any]:
+        return {
+            "nombre": self.nombre,
+            "matricula": self.matricula,
+            "curp": self.curp,
+            "programa": self.programa,
+            "motivo": self.motivo,
+            "fecha": self.fecha.isoformat() if self.fecha else None,
+            "firma": self.has_signature,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NssAcuseFacts:
+    """IMSS "Asignación de Número de Seguridad Social" acuse (high-school profile)."""
+
+    nss: str | None = None
+    curp: str | None = None
+    nombre: str | None = None
+    acudir_subdelegacion: bool = False  # IMSS could not assign an NSS online
+
+    def report_fields(self) -> dict[str, Any]:
+        return {
+            "nss": self.nss,
+            "curp": self.curp,
+            "nombre": self.nombre,
+            "acudir_subdelegacion": self.acudir_subdelegacion,
+        }
+
+
+DocumentFacts = ConstanciaFacts | RenunciaFacts | NssAcuseFacts
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReading:
+    """The result of reading one attachment: its kind and facts, or why it could not be read."""
+
+    filename: str
+    sha256: str
+    kind: DocumentKind
+    facts: DocumentFacts | None = None
+    confidence: Confidence = Confidence.TEXT
+    problem: ReadProblem | None = None
+    problem_detail: str = ""
+    notes: tuple[str, ...] = field(default=())  # reading notes, e.g. "text from pdfplumber"
+
+    def report_fields(self) -> dict[str, Any]:
+        return self.facts.report_fields() if self.facts is not None else {}

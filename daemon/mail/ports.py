@@ -1,0 +1,75 @@
+"""The small protocols the services talk to, and the values that cross them.
+
+Real adapters: ``ImapMailbox``, ``MaildirMailbox`` (sources); ``SmtpMailer``,
+``MaildirMailer`` (transports). Unit-test doubles start with ``Fake``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class MailRef:
+    """Where a mail sits, stable across restarts: IMAP (UIDVALIDITY, UID) or a Maildir key."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    uid_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMail:
+    ref: MailRef
+    raw: bytes  # at most the configured max_message_bytes; see ``truncated``
+    size: int  # the size the server reported
+    truncated: bool = False  # over the size cap: only the head was fetched
+
+
+class Mailbox(Protocol):
+    name: str
+
+    def pending(self) -> Iterator[FetchedMail]:
+        """Every mail still in the watched folder, oldest first (connects if needed)."""
+        ...
+
+    def mark_processed(self, ref: MailRef) -> None:
+        """Move the mail out of the watched folder (or flag it when MOVE is missing)."""
+        ...
+
+    def wait_for_new(self, timeout: float, stop: threading.Event) -> bool:
+        """Block until new mail may be there (IDLE or poll), ``timeout`` passes or ``stop``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    raw: bytes  # the exact bytes; a resend after a crash sends the same Message-ID
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    message_id: str
+    delivered: bool
+    permanent_failure: bool = False  # 5xx or a refused recipient: do not retry
+    error: str = ""
+
+
+class Mailer(Protocol):
+    def deliver(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
+        """Send a batch over one connection; one result per mail, in order.
+
+        Connection-level trouble for the whole batch raises ``TransientError``.
+        """
+        ...
+
+    def close(self) -> None: ...

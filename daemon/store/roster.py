@@ -1,0 +1,59 @@
+"""Roster lookups and the conversion between roster rows and domain ``Student``s."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from daemon.domain.identifiers import normalize_curp
+from daemon.domain.student import RosterStatus, Student
+from daemon.store.schema import StudentRow
+
+
+def to_student(row: StudentRow) -> Student:
+    return Student(
+        matricula=row.matricula,
+        curp=row.curp,
+        nombres=row.nombres,
+        apellido_paterno=row.apellido_paterno,
+        apellido_materno=row.apellido_materno,
+        email_institucional=row.email_institucional,
+        email_personal=row.email_personal,
+        programa=row.programa,
+        term_number=row.term_number,
+        status=RosterStatus(row.status),
+        new_entry=row.new_entry,
+    )
+
+
+def find_by_email(session: Session, email: str) -> Student | None:
+    address = email.strip().lower()
+    if not address:
+        return None
+    row = session.scalars(
+        select(StudentRow).where(
+            or_(
+                func.lower(StudentRow.email_institucional) == address,
+                func.lower(StudentRow.email_personal) == address,
+            )
+        )
+    ).first()
+    return to_student(row) if row else None
+
+
+def find_by_curp(session: Session, curp: str | None) -> Student | None:
+    if not curp:
+        return None
+    row = session.scalars(select(StudentRow).where(StudentRow.curp == normalize_curp(curp))).first()
+    return to_student(row) if row else None
+
+
+def find_by_matricula(session: Session, matricula: str | None) -> Student | None:
+    if not matricula:
+        return None
+    row = session.get(StudentRow, matricula.strip().upper())
+    return to_student(row) if row else None
+
+
+def roster_size(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StudentRow)) or 0
