@@ -265,9 +265,14 @@ class Settings(_Strict):
 
         url = make_url(self.database.url)
         database = url.database
-        if url.get_backend_name() == "sqlite" and database and database != ":memory:":
-            if not Path(database).is_absolute() and self.config_path is not None:
-                url = url.set(database=str(self.config_path.parent / database))
+        relative_sqlite = (
+            url.get_backend_name() == "sqlite"
+            and database
+            and database != ":memory:"
+            and not Path(database).is_absolute()
+        )
+        if relative_sqlite and self.config_path is not None:
+            url = url.set(database=str(self.config_path.parent / str(database)))
         password = self.database.password()
         if password is not None:
             url = url.set(password=password)
