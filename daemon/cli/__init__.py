@@ -43,9 +43,9 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 def _register_all() -> None:
-    from daemon.cli import documents, intake, operations, procedure
+    from daemon.cli import documents, intake, operations, procedure, roster
 
-    for module in (intake, documents, procedure, operations):
+    for module in (intake, roster, documents, procedure, operations):
         module.register(main)
 
 

@@ -108,7 +108,8 @@ class Policy:
     intake: IntakeRules = field(default_factory=IntakeRules)
     procedure: ProcedureRules = field(default_factory=ProcedureRules)
     retention: Retention = field(default_factory=Retention)
-    links: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # IMSS pages named in replies
+    texts: dict[str, str] = field(default_factory=dict)  # school-specific wording for templates
     rules: tuple[Rule, ...] = ()
 
     def is_our_registro(self, registro: str | None) -> bool:
