@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,9 @@ from daemon.domain.policy import Policy
 from daemon.rules_profile import load_policy
 from daemon.store.blobs import BlobStore
 from daemon.store.db import make_engine, session_factory
+
+if TYPE_CHECKING:
+    from daemon.mail.compose import Renderer
 
 
 class App:
@@ -43,6 +47,13 @@ class App:
     @cached_property
     def blobs(self) -> BlobStore:
         return BlobStore(self.settings.blob_dir)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        from daemon.mail.compose import Renderer
+
+        templates = self.settings.templates_dir
+        return Renderer(templates)
 
     def reload_policy(self) -> Policy:
         """SIGHUP: validate the new rules first; keep the old ones if they are bad."""
