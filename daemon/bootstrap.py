@@ -7,21 +7,28 @@ mailbox.
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from datetime import datetime, time
+from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Settings, load_settings
 from daemon.domain.policy import Policy
+from daemon.errors import ConfigError
 from daemon.rules_profile import load_policy
 from daemon.store.blobs import BlobStore
 from daemon.store.db import make_engine, session_factory
 
 if TYPE_CHECKING:
+    from daemon.documents import DocumentReader
+    from daemon.domain.calendar import BusinessCalendar
     from daemon.mail.compose import Renderer
+    from daemon.mail.ports import Mailbox, Mailer
+    from daemon.services.ingest import Intake
 
 
 class App:
@@ -55,8 +62,93 @@ class App:
         templates = self.settings.templates_dir
         return Renderer(templates)
 
-    def reload_policy(self) -> Policy:
-        """SIGHUP: validate the new rules first; keep the old ones if they are bad."""
-        fresh = load_policy(self.settings)
-        self.__dict__["policy"] = fresh
-        return fresh
+    def reload(self) -> None:
+        """SIGHUP: validate the new rules and templates first; keep the old ones if bad."""
+        from daemon.mail.compose import Renderer
+
+        policy = load_policy(self.settings)
+        renderer = Renderer(self.settings.templates_dir)
+        problems = renderer.check_all(policy)
+        if problems:
+            raise ConfigError("templates refused: " + "; ".join(problems))
+        self.__dict__["policy"] = policy
+        self.__dict__["renderer"] = renderer
+
+    def calendar(self) -> BusinessCalendar:
+        from daemon.services.calendar_settings import business_calendar
+
+        return business_calendar(self.settings)
+
+    def intake(self, clock: Callable[[], datetime], reader: DocumentReader | None = None) -> Intake:
+        from daemon.documents import DocumentReader, ReadLimits
+        from daemon.domain.calendar import next_movement_date
+        from daemon.services.ingest import Intake
+        from daemon.services.staff_commands import handle_staff_mail
+
+        settings, policy, renderer = self.settings, self.policy, self.renderer
+        calendar = self.calendar()
+        limits = self.settings.limits
+        return Intake(
+            settings=settings,
+            policy=policy,
+            sessions=self.sessions,
+            blobs=self.blobs,
+            reader=reader
+            or DocumentReader(ReadLimits.from_settings(limits), workers=limits.parse_workers),
+            renderer=renderer,
+            clock=clock,
+            staff_handler=partial(
+                handle_staff_mail, settings=settings, policy=policy, renderer=renderer
+            ),
+            next_movement=lambda today: next_movement_date(today, policy, calendar),
+        )
+
+    def mailboxes(self) -> list[Mailbox]:
+        from daemon.config import ImapSource
+        from daemon.mail.imap_mailbox import ImapMailbox
+        from daemon.mail.maildir_mailbox import MaildirMailbox
+        from daemon.mail.oauth import build_token_provider
+
+        built: list[Mailbox] = []
+        for source in self.settings.mailboxes:
+            if isinstance(source, ImapSource):
+                built.append(
+                    ImapMailbox(
+                        source,
+                        password=source.password(),
+                        token_provider=build_token_provider(source),
+                        max_message_bytes=self.settings.limits.max_message_bytes,
+                    )
+                )
+            else:
+                built.append(MaildirMailbox(source.name, source.path))
+        return built
+
+    def mailer(self) -> Mailer:
+        from daemon.config import SmtpOutgoing
+        from daemon.mail.maildir_mailer import MaildirMailer
+        from daemon.mail.oauth import build_token_provider
+        from daemon.mail.smtp_mailer import SmtpMailer
+
+        transport = self.settings.outgoing.transport
+        if isinstance(transport, SmtpOutgoing):
+            return SmtpMailer(
+                transport,
+                password=transport.password(),
+                token_provider=build_token_provider(transport),
+            )
+        return MaildirMailer(transport.path)
+
+    def periodic_jobs(
+        self, digest_time: time
+    ) -> list[tuple[str, Callable[[App, datetime], object], dict[str, Any]]]:
+        """(job id, function(app, now), trigger) for the scheduler; fixed ids."""
+        from daemon.services.digest import run_digest
+        from daemon.services.health_alerts import run_mailbox_alerts
+        from daemon.services.reminders import run_reminder_sweep
+
+        return [
+            ("reminders", run_reminder_sweep, {"minutes": 15}),
+            ("mailbox-alerts", run_mailbox_alerts, {"minutes": 5}),
+            ("digest", run_digest, {"hour": digest_time.hour, "minute": digest_time.minute}),
+        ]

@@ -157,6 +157,7 @@ class MailboxHealthRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_error_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    down_since: Mapped[datetime | None] = mapped_column(nullable=True)  # first error of an outage
     alerted_down: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("down_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("alerted_down", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("mailbox"),
     )

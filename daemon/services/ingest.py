@@ -1,0 +1,427 @@
+"""Use case: take every waiting mail from a mailbox, decide, store, queue the reply.
+
+Never lose a mail, never answer twice: the raw bytes go to the blob store, then the
+message row, its documents, decisions and the reply row commit in one transaction; only
+then is the mail moved out of the inbox. A restart finds the (UIDVALIDITY, UID) already
+recorded and only finishes the move. Document parsing for a batch runs in the reader's
+worker processes in parallel, before any transaction is opened.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.config import Settings
+from daemon.documents import DocumentReader
+from daemon.domain.classification import Case, Decision, Roster, classify
+from daemon.domain.facts import (
+    ConstanciaFacts,
+    DocumentReading,
+    NssAcuseFacts,
+    RenunciaFacts,
+)
+from daemon.domain.outcomes import NEVER_ANSWERED, REPLY_PRIORITY, Outcome
+from daemon.domain.policy import Policy
+from daemon.domain.requests import request_outcome
+from daemon.domain.student import Student
+from daemon.mail.compose import Renderer
+from daemon.mail.inbound import InboundMail, parse_mail
+from daemon.mail.loop_guard import automatic_reason
+from daemon.mail.ports import FetchedMail, Mailbox, MailRef
+from daemon.services.outbox import Purpose, queue_mail, replies_sent_recently
+from daemon.store import roster
+from daemon.store.blobs import BlobStore, sha256_hex
+from daemon.store.db import transaction
+from daemon.store.schema import DecisionRow, DocumentRow, InboundMessageRow
+
+log = structlog.get_logger("afilia.intake")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Everything the intake needs, built once by the entry point."""
+
+    settings: Settings
+    policy: Policy
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    reader: DocumentReader
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    staff_handler: Callable[..., None] | None = None
+    next_movement: Callable[[date], date | None] = field(default=lambda _today: None)
+
+
+@dataclass
+class IntakeReport:
+    processed: int = 0
+    already_done: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    reading: DocumentReading | None
+    decision: Decision
+
+
+def ingest_mailbox(
+    mailbox: Mailbox, intake: Intake, stop: threading.Event, *, batch_size: int = 16
+) -> IntakeReport:
+    """One pass over the mailbox: everything waiting now, in batches."""
+    report = IntakeReport()
+    waiting = mailbox.pending()
+    while not stop.is_set():
+        batch = list(islice(waiting, batch_size))
+        if not batch:
+            break
+        _ingest_batch(batch, mailbox, intake, report, stop)
+    return report
+
+
+def _ingest_batch(
+    batch: list[FetchedMail],
+    mailbox: Mailbox,
+    intake: Intake,
+    report: IntakeReport,
+    stop: threading.Event,
+) -> None:
+    todo: list[tuple[FetchedMail, InboundMail]] = []
+    for fetched in batch:
+        if _already_recorded(intake.sessions, fetched.ref):
+            _finish_move(mailbox, intake, fetched.ref)
+            report.already_done += 1
+        else:
+            todo.append((fetched, parse_mail(fetched.raw, **_parse_limits(intake.settings))))
+    readings = _read_documents(todo, intake)
+    for (fetched, mail), mail_readings in zip(todo, readings, strict=True):
+        outcome = _decide_and_store(fetched, mail, mail_readings, intake)
+        _finish_move(mailbox, intake, fetched.ref)
+        report.processed += 1
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        if stop.is_set():
+            break
+
+
+def _parse_limits(settings: Settings) -> dict[str, int]:
+    return {
+        "max_header_bytes": settings.limits.max_header_bytes,
+        "max_attachments": settings.limits.max_attachments,
+    }
+
+
+def _needs_reading(fetched: FetchedMail, mail: InboundMail, intake: Intake) -> bool:
+    return not (
+        fetched.truncated
+        or automatic_reason(mail, _own_addresses(intake.settings))
+        or _is_staff(mail, intake.settings)
+        or request_outcome(mail.subject, mail.body_text, intake.policy) is not None
+    )
+
+
+def _read_documents(
+    todo: list[tuple[FetchedMail, InboundMail]], intake: Intake
+) -> list[list[DocumentReading]]:
+    """Parse every attachment of the batch at once, so all worker processes are busy."""
+    items: list[tuple[str, str, bytes]] = []
+    owners: list[int] = []
+    for index, (fetched, mail) in enumerate(todo):
+        if _needs_reading(fetched, mail, intake):
+            for attachment in mail.attachments:
+                items.append((attachment.filename, attachment.content_type, attachment.data))
+                owners.append(index)
+    results: list[list[DocumentReading]] = [[] for _ in todo]
+    if items:
+        for owner, readings in zip(owners, intake.reader.read_many(items), strict=True):
+            results[owner].extend(readings)
+    return results
+
+
+def _own_addresses(settings: Settings) -> tuple[str, ...]:
+    return (settings.school.address.lower(),)
+
+
+def _is_staff(mail: InboundMail, settings: Settings) -> bool:
+    return mail.sender in {a.lower() for a in settings.staff.addresses}
+
+
+def _already_recorded(sessions: sessionmaker[Session], ref: MailRef) -> bool:
+    with transaction(sessions) as session:
+        return _message_row(session, ref) is not None
+
+
+def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
+    return session.scalar(
+        select(InboundMessageRow).where(
+            InboundMessageRow.mailbox == ref.mailbox,
+            InboundMessageRow.folder == ref.folder,
+            InboundMessageRow.uidvalidity == ref.uidvalidity,
+            InboundMessageRow.uid_key == ref.uid_key,
+        )
+    )
+
+
+def _finish_move(mailbox: Mailbox, intake: Intake, ref: MailRef) -> None:
+    mailbox.mark_processed(ref)
+    with transaction(intake.sessions) as session:
+        row = _message_row(session, ref)
+        if row is not None and row.moved_at is None:
+            row.moved_at = intake.clock()
+
+
+def received_on(mail: InboundMail, now: datetime, settings: Settings) -> date:
+    """The day the student sent it: the Date header when plausible, else our receipt.
+
+    A mail that waited in the inbox over a weekend (daemon down) is judged by when the
+    student sent it, not when we got round to it; an implausible Date header is ignored.
+    """
+    sent = mail.date
+    if sent is not None and sent.tzinfo is not None and now - timedelta(days=7) <= sent <= now:
+        return sent.astimezone(settings.tz).date()
+    return now.astimezone(settings.tz).date()
+
+
+def _decide_and_store(
+    fetched: FetchedMail,
+    mail: InboundMail,
+    readings: list[DocumentReading],
+    intake: Intake,
+) -> str:
+    started = time.monotonic()
+    now = intake.clock()
+    raw_sha = intake.blobs.put(fetched.raw)
+    for reading_data in _attachments_to_keep(mail, readings):
+        intake.blobs.put(reading_data)
+    with transaction(intake.sessions) as session:
+        message = InboundMessageRow(
+            mailbox=fetched.ref.mailbox,
+            folder=fetched.ref.folder,
+            uidvalidity=fetched.ref.uidvalidity,
+            uid_key=fetched.ref.uid_key,
+            message_id=mail.message_id[:998],
+            sender=mail.sender[:320],
+            subject=mail.subject[:2000],
+            raw_sha256=raw_sha,
+            size=fetched.size,
+            received_at=mail.date if mail.date and mail.date.tzinfo else now,
+            processed_at=now,
+        )
+        session.add(message)
+        session.flush()
+        by_sender = roster.find_by_email(session, mail.sender)
+        decided = _decide(session, fetched, mail, readings, by_sender, intake, now)
+        decision_rows = _store_decisions(session, message, decided, now)
+        primary_index = _primary(decided)
+        primary = decided[primary_index]
+        reply = _maybe_reply(
+            session, mail, primary, decision_rows[primary_index], message, intake, now
+        )
+    log.info(
+        "message_processed",
+        mailbox=fetched.ref.mailbox,
+        uid=fetched.ref.uid_key,
+        outcome=str(primary.decision.outcome),
+        outcomes=[str(d.decision.outcome) for d in decided],
+        documents=len(readings),
+        reply=reply,
+        matricula=primary.decision.matricula,
+        ms=round((time.monotonic() - started) * 1000, 1),
+    )
+    return str(primary.decision.outcome)
+
+
+def _attachments_to_keep(mail: InboundMail, readings: list[DocumentReading]) -> Iterator[bytes]:
+    """Documents are kept content-addressed beside the raw mail (the raw mail has them too,
+    but a purge of raw mails must not lose a waiver that has to be kept for 3 years)."""
+    wanted = {r.sha256 for r in readings if r.facts is not None}
+    for attachment in mail.attachments:
+        if sha256_hex(attachment.data) in wanted:
+            yield attachment.data
+
+
+def _decide(
+    session: Session,
+    fetched: FetchedMail,
+    mail: InboundMail,
+    readings: list[DocumentReading],
+    by_sender: Student | None,
+    intake: Intake,
+    now: datetime,
+) -> list[_Decided]:
+    settings, policy = intake.settings, intake.policy
+    if fetched.truncated:
+        size_mb = fetched.size // (1024 * 1024)
+        return [
+            _message_level(
+                Outcome.REJECTED_UNSAFE, f"message of {size_mb} MiB over the cap", by_sender
+            )
+        ]
+    auto = automatic_reason(mail, _own_addresses(settings))
+    if auto:
+        return [_message_level(Outcome.IGNORED_AUTO, auto, by_sender)]
+    if _is_staff(mail, settings):
+        if intake.staff_handler is not None:
+            intake.staff_handler(session, mail, now=now)
+        return [_message_level(Outcome.STAFF_COMMAND, "mail from a staff address", None)]
+    requested = request_outcome(mail.subject, mail.body_text, policy)
+    if requested is not None:
+        if by_sender is None:
+            return [
+                _message_level(Outcome.NOT_ENROLLED, f"{requested} from an unknown sender", None)
+            ]
+        return [_message_level(requested, "subject keyword of the profile", by_sender)]
+    if not readings:
+        return [_message_level(Outcome.NO_ATTACHMENT, "no usable document attached", by_sender)]
+    day = received_on(mail, now, settings)
+    decided: list[_Decided] = []
+    for reading in readings:
+        if _seen_before(session, reading):
+            why = "same document already processed"
+            decided.append(_Decided(reading, Decision(Outcome.DUPLICATE, (why,), by_sender)))
+            continue
+        case = Case(
+            reading=reading,
+            roster=Roster(by_sender=by_sender, by_document=_document_owner(session, reading)),
+            sender=mail.sender,
+            received_on=day,
+            policy=policy,
+        )
+        decided.append(_Decided(reading, classify(case)))
+    return decided
+
+
+def _message_level(outcome: Outcome, reason: str, student: Student | None) -> _Decided:
+    return _Decided(None, Decision(outcome, (reason,), student))
+
+
+def _seen_before(session: Session, reading: DocumentReading) -> bool:
+    if reading.facts is None:
+        return False
+    return (
+        session.scalar(
+            select(DocumentRow.id)
+            .join(DecisionRow, DecisionRow.document_pk == DocumentRow.id)
+            .where(DocumentRow.sha256 == reading.sha256, DecisionRow.outcome != Outcome.DUPLICATE)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _document_owner(session: Session, reading: DocumentReading) -> Student | None:
+    facts = reading.facts
+    if isinstance(facts, ConstanciaFacts | NssAcuseFacts):
+        return roster.find_by_curp(session, facts.curp)
+    if isinstance(facts, RenunciaFacts):
+        return roster.find_by_matricula(session, facts.matricula) or roster.find_by_curp(
+            session, facts.curp
+        )
+    return None
+
+
+def _store_decisions(
+    session: Session, message: InboundMessageRow, decided: list[_Decided], now: datetime
+) -> list[DecisionRow]:
+    rows = []
+    for item in decided:
+        document_pk = None
+        if item.reading is not None:
+            document = DocumentRow(
+                message_pk=message.id,
+                filename=item.reading.filename[:255],
+                sha256=item.reading.sha256,
+                kind=str(item.reading.kind),
+                confidence=str(item.reading.confidence),
+                problem=str(item.reading.problem) if item.reading.problem else None,
+                fields=item.reading.report_fields(),
+            )
+            session.add(document)
+            session.flush()
+            document_pk = document.id
+        row = DecisionRow(
+            message_pk=message.id,
+            document_pk=document_pk,
+            matricula=item.decision.matricula,
+            outcome=str(item.decision.outcome),
+            reasons=list(item.decision.reasons),
+            decided_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def _primary(decided: list[_Decided]) -> int:
+    rank = {outcome: i for i, outcome in enumerate(REPLY_PRIORITY)}
+    return min(range(len(decided)), key=lambda i: rank.get(decided[i].decision.outcome, 99))
+
+
+def _maybe_reply(
+    session: Session,
+    mail: InboundMail,
+    primary: _Decided,
+    decision_row: DecisionRow,
+    message: InboundMessageRow,
+    intake: Intake,
+    now: datetime,
+) -> str:
+    settings, policy = intake.settings, intake.policy
+    outcome = primary.decision.outcome
+    if outcome in NEVER_ANSWERED or outcome is Outcome.STAFF_COMMAND:
+        return "none"
+    if outcome is Outcome.DUPLICATE and not policy.intake.reply_to_duplicates:
+        return "none (policy)"
+    if not mail.sender or mail.sender in _own_addresses(settings):
+        return "none (no sender)"
+    cap = settings.outgoing.replies_per_sender_per_hour
+    if replies_sent_recently(session, mail.sender, now) >= cap:
+        log.warning("reply_rate_limited", sender=mail.sender, cap=cap)
+        return "none (rate limit)"
+    queue_mail(
+        session,
+        renderer=intake.renderer,
+        settings=settings,
+        policy=policy,
+        purpose=Purpose.REPLY,
+        template=str(outcome),
+        context=_reply_context(mail, primary, intake, now),
+        recipient=mail.sender,
+        dedupe_key=f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
+        now=now,
+        matricula=primary.decision.matricula,
+        decision_pk=decision_row.id,
+        in_reply_to=mail.message_id or None,
+        references=(*mail.references, mail.message_id) if mail.message_id else mail.references,
+    )
+    return "queued"
+
+
+def _reply_context(
+    mail: InboundMail, primary: _Decided, intake: Intake, now: datetime
+) -> dict[str, Any]:
+    """Only the sender's own roster record is shown; document data is echoed only when the
+    document is the sender's (never for identity_mismatch or not_enrolled)."""
+    decision = primary.decision
+    facts = primary.reading.facts if primary.reading else None
+    own_document = decision.outcome not in (Outcome.IDENTITY_MISMATCH, Outcome.NOT_ENROLLED)
+    today = received_on(mail, now, intake.settings)
+    return {
+        "student": decision.student,
+        "outcome": str(decision.outcome),
+        "missing": decision.missing,
+        "fecha_expedicion": getattr(facts, "fecha_expedicion", None) if own_document else None,
+        "received_on": today,
+        "next_movement_date": intake.next_movement(now.astimezone(intake.settings.tz).date()),
+        "acudir_subdelegacion": bool(getattr(facts, "acudir_subdelegacion", False)),
+    }

@@ -1,0 +1,268 @@
+"""The transactional outbox: every mail afilia sends is a row first.
+
+Rows are written in the same transaction as the decision (or reminder, or digest) that
+caused them, with the exact bytes to send and a Message-ID derived from their unique key.
+One loop sends them: a resend after a crash between the server's 250 and our commit sends
+the same bytes, so mail clients show it once. Transient failures back off exponentially;
+permanent ones (5xx, refused recipient) are marked failed for the digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.config import OutgoingSettings, Settings
+from daemon.domain.policy import Policy
+from daemon.errors import TransientError
+from daemon.mail.ports import DeliveryResult, Mailer, OutgoingMail
+from daemon.store.db import transaction
+from daemon.store.schema import OutboxRow
+
+if TYPE_CHECKING:
+    from daemon.mail.compose import Renderer
+
+log = structlog.get_logger("afilia.outbox")
+
+CLAIM_SECONDS = 300
+
+
+class Purpose(StrEnum):
+    REPLY = "reply"
+    REMINDER = "reminder"
+    NOTICE = "notice"
+    DIGEST = "digest"
+    STAFF_REPLY = "staff_reply"
+    ALERT = "alert"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def queue_mail(
+    session: Session,
+    *,
+    renderer: Renderer,
+    settings: Settings,
+    policy: Policy,
+    purpose: Purpose,
+    template: str,
+    context: Mapping[str, Any],
+    recipient: str,
+    dedupe_key: str,
+    now: datetime,
+    matricula: str | None = None,
+    decision_pk: int | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> bool:
+    """Render, compose and store one mail; False when ``dedupe_key`` was already queued."""
+    from daemon.mail.compose import base_context, build_message, make_message_id
+
+    exists = session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe_key))
+    if exists is not None:
+        return False
+    today = now.astimezone(settings.tz).date()
+    rendered = renderer.render(template, {**base_context(policy, today), **context})
+    domain = settings.school.address.rpartition("@")[2] or "afilia.invalid"
+    message_id = make_message_id(dedupe_key, domain)
+    raw = build_message(
+        rendered,
+        sender=settings.school.address,
+        sender_name=settings.school.office,
+        recipients=[recipient],
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        auto_submitted="auto-replied" if purpose is Purpose.REPLY else "auto-generated",
+        attachments=attachments,
+        date=now,
+    )
+    session.add(
+        OutboxRow(
+            message_id=message_id,
+            dedupe_key=dedupe_key,
+            purpose=str(purpose),
+            template=template,
+            recipient=recipient,
+            subject=rendered.subject,
+            raw=raw,
+            status=Status.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+            decision_pk=decision_pk,
+            matricula=matricula,
+        )
+    )
+    session.flush()
+    return True
+
+
+def replies_sent_recently(session: Session, recipient: str, now: datetime) -> int:
+    """Replies queued to this address in the last hour (the per-sender reply cap)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(
+                OutboxRow.recipient == recipient,
+                OutboxRow.purpose == Purpose.REPLY,
+                OutboxRow.created_at > now - timedelta(hours=1),
+            )
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    throttled: bool = False
+
+
+def _budget(session: Session, limits: OutgoingSettings, now: datetime) -> int:
+    """How many mails the provider's per-minute and per-day limits still allow."""
+
+    def sent_since(moment: datetime) -> int:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.status == Status.SENT, OutboxRow.sent_at > moment)
+            )
+            or 0
+        )
+
+    return max(
+        0,
+        min(
+            limits.per_minute - sent_since(now - timedelta(minutes=1)),
+            limits.per_day - sent_since(now - timedelta(days=1)),
+        ),
+    )
+
+
+def _claim(sessions: sessionmaker[Session], limit: int, now: datetime) -> list[OutboxRow]:
+    """Take due rows for this worker; a second worker skips them (FOR UPDATE SKIP LOCKED)."""
+    with transaction(sessions) as session:
+        rows = list(
+            session.scalars(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.status == Status.PENDING,
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+                )
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for row in rows:
+            row.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+        return rows
+
+
+def send_due(
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    limits: OutgoingSettings,
+    now: datetime,
+    *,
+    batch_size: int = 50,
+) -> SendReport:
+    """Send what is due now, within the throttle. Safe to run from several processes."""
+    with transaction(sessions) as session:
+        budget = _budget(session, limits, now)
+    if budget == 0:
+        return SendReport(throttled=True)
+    rows = _claim(sessions, min(budget, batch_size), now)
+    if not rows:
+        return SendReport()
+    mails = [
+        OutgoingMail(
+            message_id=row.message_id,
+            sender=_envelope_sender(row.raw),
+            recipients=(row.recipient,),
+            raw=row.raw,
+        )
+        for row in rows
+    ]
+    try:
+        results = mailer.deliver(mails)
+    except TransientError as err:
+        results = [DeliveryResult(m.message_id, False, False, str(err)) for m in mails]
+    return _record(sessions, rows, results, limits, now)
+
+
+def _envelope_sender(raw: bytes) -> str:
+    from email.parser import BytesHeaderParser
+    from email.utils import parseaddr
+
+    headers = BytesHeaderParser().parsebytes(raw)
+    return parseaddr(str(headers.get("From", "")))[1]
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    rows: list[OutboxRow],
+    results: list[DeliveryResult],
+    limits: OutgoingSettings,
+    now: datetime,
+) -> SendReport:
+    sent = retried = failed = 0
+    with transaction(sessions) as session:
+        for row, result in zip(rows, results, strict=True):
+            attempts = row.attempts + 1
+            values: dict[str, Any] = {"attempts": attempts, "claimed_until": None}
+            if result.delivered:
+                values |= {"status": Status.SENT, "sent_at": now, "last_error": ""}
+                sent += 1
+            elif result.permanent_failure or attempts >= limits.max_attempts:
+                values |= {"status": Status.FAILED, "last_error": result.error[:2000]}
+                failed += 1
+            else:
+                delay = min(
+                    limits.retry_base_seconds * 2 ** (attempts - 1), limits.retry_max_seconds
+                )
+                values |= {
+                    "next_attempt_at": now + timedelta(seconds=delay),
+                    "last_error": result.error[:2000],
+                }
+                retried += 1
+            session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
+            log.info(
+                "outbox_delivery",
+                message_id=row.message_id,
+                purpose=row.purpose,
+                template=row.template,
+                delivered=result.delivered,
+                permanent=result.permanent_failure,
+                attempts=attempts,
+                error=result.error[:200],
+            )
+    return SendReport(sent=sent, retried=retried, failed=failed)
+
+
+def pending_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status == Status.PENDING)
+        )
+        or 0
+    )

@@ -1,0 +1,78 @@
+"""Read-only views for staff and scripts: ``afilia decisions`` and ``afilia outbox``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.store.schema import DecisionRow, DocumentRow, InboundMessageRow, OutboxRow
+
+DECISION_FIELDS = (
+    "nss",
+    "curp",
+    "nombre",
+    "fecha_expedicion",
+    "vigente",
+    "servicio_medico",
+    "registro_patronal",
+    "modalidad",
+    "patron",
+)
+
+
+def decisions(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """One object per decision, oldest first, with the status of the reply it caused."""
+    query = (
+        select(DecisionRow, InboundMessageRow, DocumentRow)
+        .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
+        .outerjoin(DocumentRow, DecisionRow.document_pk == DocumentRow.id)
+        .order_by(DecisionRow.id)
+    )
+    if since is not None:
+        query = query.where(DecisionRow.decided_at >= since)
+    replies = _reply_status_by_message(session)
+    for decision, message, document in session.execute(query).yield_per(500):
+        fields = document.fields if document is not None else {}
+        yield {
+            "message_id": message.message_id or None,
+            "received_at": message.received_at.isoformat(),
+            "sender": message.sender,
+            "matricula": decision.matricula,
+            "document": document.kind if document is not None else None,
+            "outcome": decision.outcome,
+            "reasons": list(decision.reasons),
+            "fields": {name: fields.get(name) for name in DECISION_FIELDS} if fields else {},
+            "reply_status": replies.get(message.id, "none"),
+        }
+
+
+def _reply_status_by_message(session: Session) -> dict[int, str]:
+    query = select(DecisionRow.message_pk, OutboxRow.status).join(
+        OutboxRow, OutboxRow.decision_pk == DecisionRow.id
+    )
+    return {message_pk: status for message_pk, status in session.execute(query)}
+
+
+def outbox(session: Session, status: str | None = None) -> Iterator[dict[str, Any]]:
+    query = select(OutboxRow).order_by(OutboxRow.id)
+    if status:
+        query = query.where(OutboxRow.status == status)
+    for row in session.scalars(query).yield_per(500):
+        yield {
+            "message_id": row.message_id,
+            "purpose": row.purpose,
+            "template": row.template,
+            "recipient": row.recipient,
+            "subject": row.subject,
+            "status": row.status,
+            "attempts": row.attempts,
+            "created_at": row.created_at.isoformat(),
+            "next_attempt_at": row.next_attempt_at.isoformat(),
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "last_error": row.last_error or None,
+            "matricula": row.matricula,
+        }
