@@ -1,7 +1,115 @@
-"""Commands of this group (placeholder until its issue lands)."""
+"""Intake commands: run the daemon, manage the schema, inspect decisions and the outbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
 
 import click
 
+from daemon.bootstrap import App
+from daemon.logging_setup import configure_logging
+from daemon.services import reports
+from daemon.store.db import current_revision, head_revision, transaction, upgrade
+
 
 def register(main: click.Group) -> None:
-    """Add this module's commands to the ``afilia`` group."""
+    main.add_command(run)
+    main.add_command(db)
+    main.add_command(decisions)
+    main.add_command(outbox)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One full pass (fetch, decide, send), then exit 0.")
+@click.pass_obj
+def run(app: App, once: bool) -> None:
+    """Run the daemon: read the mailboxes, answer students, send reminders and the digest.
+
+    Without --once it runs until SIGTERM/SIGINT (systemd stop). SIGHUP reloads rules and
+    templates. Refuses to start on an out-of-date database schema.
+    """
+    settings = app.settings
+    configure_logging(settings.logging.level, settings.logging.format)
+    if once:
+        from daemon.app import run_once
+
+        report = run_once(app)
+        summary = {
+            name: {"processed": r.processed, "already_done": r.already_done, **r.outcomes}
+            for name, r in report.intake.items()
+        }
+        click.echo(
+            f"pass done: {json.dumps(summary, ensure_ascii=False)}; "
+            f"sent {report.sent}, failed {report.failed}, retry later {report.pending_retry}",
+            err=True,
+        )
+        return
+    from daemon.app import Daemon
+
+    Daemon(app).run()
+
+
+@click.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(app: App) -> None:
+    """Bring the schema to this version of afilia. Safe on a live database."""
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = current_revision(app.engine)
+    click.echo(f"schema {before or 'empty'} -> {after}" if before != after else f"schema {after}")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(app: App) -> None:
+    """Print the schema revision of the database and the one this afilia needs."""
+    click.echo(f"database: {current_revision(app.engine) or 'empty'}; needed: {head_revision()}")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use an ISO date, e.g. 2026-11-20", param_hint="--since") from None
+    return parsed
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only decisions on or after DATE (school time).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def decisions(app: App, since: str | None, as_json: bool) -> None:
+    """What afilia decided about each received document, with reasons and reply status."""
+    moment = _parse_since(since)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=app.settings.tz)
+    with transaction(app.sessions) as session:
+        for row in reports.decisions(session, moment):
+            _emit(row, as_json, ("received_at", "sender", "matricula", "outcome", "reply_status"))
+
+
+@click.command()
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Filter.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def outbox(app: App, status: str | None, as_json: bool) -> None:
+    """Outgoing mail: replies, reminders, digests, with delivery status and errors."""
+    with transaction(app.sessions) as session:
+        for row in reports.outbox(session, status):
+            _emit(row, as_json, ("created_at", "status", "purpose", "template", "recipient"))
+
+
+def _emit(row: dict[str, object], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("  ".join(str(row[c]) for c in columns) + "\n")
