@@ -1,0 +1,300 @@
+"""What the staff's daily digest says: a pure function of the cases and the day's facts.
+
+The digest answers "what do I do today": altas and bajas to register at IMSS (also as CSV
+files in the forms' style), credentials to print and to hand over, the procedure's
+"salidas no conformes" with the days elapsed and the corrective action, students who let
+the deadline pass, the human-review queue, outbox failures, the indicator and daemon health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from daemon.domain.calendar import BusinessCalendar
+from daemon.domain.imss_forms import imss_csv
+from daemon.domain.policy import Policy
+from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term
+from daemon.domain.reminders import request_window
+
+
+class OverdueKind(StrEnum):
+    ALTA = "alta"
+    CREDENTIAL = "credencial"
+
+
+@dataclass(frozen=True, slots=True)
+class StudentLine:
+    matricula: str
+    nombre: str
+    email: str
+    detail: str = ""
+    since: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """A salida no conforme (PAB-24 §8)."""
+
+    kind: OverdueKind
+    matricula: str
+    nombre: str
+    since: date
+    business_days: int
+    limit: int
+    corrective_action: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    sender: str
+    outcome: str
+    reason: str
+    at: datetime
+    matricula: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFailure:
+    recipient: str
+    template: str
+    error: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxHealth:
+    name: str
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """Credenciales entregadas / matrícula de nuevo ingreso con vigencia (goal 100%)."""
+
+    label: str
+    delivered: int
+    with_vigencia: int
+
+    @property
+    def percent(self) -> float | None:
+        if not self.with_vigencia:
+            return None
+        return round(100.0 * self.delivered / self.with_vigencia, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFacts:
+    """What the service gathered besides the cases (all already filtered to this digest)."""
+
+    since: datetime | None
+    counts: Mapping[str, int]
+    review: Sequence[ReviewItem] = ()
+    outbox_failures: Sequence[OutboxFailure] = ()
+    health: Sequence[MailboxHealth] = ()
+    terms: Sequence[Term] = ()
+    roster_updated_on: date | None = None  # last roster import (for the bajas list)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    day: date
+    since: datetime | None
+    counts: Mapping[str, int]
+    altas: tuple[StudentLine, ...]
+    bajas: tuple[StudentLine, ...]
+    subdelegacion: tuple[StudentLine, ...]
+    to_print: tuple[StudentLine, ...]
+    to_deliver: tuple[StudentLine, ...]
+    overdue: tuple[Overdue, ...]
+    no_document: tuple[StudentLine, ...]
+    review: tuple[ReviewItem, ...]
+    outbox_failures: tuple[OutboxFailure, ...]
+    indicators: tuple[Indicator, ...]
+    health: tuple[MailboxHealth, ...]
+    bajas_list_due: date | None = None  # ask Control Escolar for the leave list since then
+    next_movement: date | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def has_work(self) -> bool:
+        return any(
+            (self.altas, self.bajas, self.subdelegacion, self.to_print, self.to_deliver)
+        ) or any((self.overdue, self.review, self.outbox_failures, self.no_document))
+
+
+def build_digest(
+    cases: Iterable[StudentCase],
+    facts: DigestFacts,
+    *,
+    today: date,
+    policy: Policy,
+    calendar: BusinessCalendar,
+    next_movement: date | None = None,
+) -> Digest:
+    cases = sorted(cases, key=lambda c: c.matricula)
+    rules = policy.procedure
+    altas, bajas, subdelegacion, to_print, to_deliver, no_document = [], [], [], [], [], []
+    overdue: list[Overdue] = []
+    for case in cases:
+        if case.alta_pending and case.student.status.is_enrolled:
+            altas.append(_line(case, f"{case.on_file}", case.alta_requested_on))
+            started = _sla_start(case, case.alta_requested_on)
+            elapsed = calendar.elapsed(started, today)
+            if elapsed > rules.alta_sla:
+                overdue.append(
+                    Overdue(
+                        OverdueKind.ALTA,
+                        case.matricula,
+                        case.student.nombre_completo,
+                        started,
+                        elapsed,
+                        rules.alta_sla,
+                        "Realizar el alta de manera inmediata",
+                    )
+                )
+        if case.subdelegacion and case.alta_requested_on is not None:
+            detail = "IMSS no asignó NSS en línea: solicitarlo en la Subdelegación"
+            subdelegacion.append(_line(case, detail, case.alta_requested_on))
+        if case.baja_pending:
+            why = "solicitó su baja" if case.baja_requested_on else str(case.student.status)
+            bajas.append(_line(case, why, case.baja_requested_on))
+        if case.student.status.is_enrolled and case.on_file is not None and not case.delivered_on:
+            if case.in_print_queue:
+                to_print.append(_line(case, str(case.on_file), case.on_file_on))
+            elif case.printed is not None:
+                window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"
+                to_deliver.append(_line(case, f"entrega {window}", case.printed.printed_on))
+            started = _sla_start(case, case.on_file_on)
+            elapsed = calendar.elapsed(started, today)
+            if elapsed > rules.credential_sla:
+                overdue.append(
+                    Overdue(
+                        OverdueKind.CREDENTIAL,
+                        case.matricula,
+                        case.student.nombre_completo,
+                        started,
+                        elapsed,
+                        rules.credential_sla,
+                        f"Entregar la credencial en máximo {rules.credential_corrective_days} "
+                        "días hábiles",
+                    )
+                )
+        window = request_window(case, policy, calendar)
+        if (
+            window
+            and case.on_file is None
+            and case.student.status.is_enrolled
+            and today > window[1]
+        ):
+            no_document.append(_line(case, f"plazo vencido el {window[1]:%d/%m/%Y}", window[1]))
+    return Digest(
+        day=today,
+        since=facts.since,
+        counts=dict(sorted(facts.counts.items())),
+        altas=tuple(altas),
+        bajas=tuple(bajas),
+        subdelegacion=tuple(subdelegacion),
+        to_print=tuple(to_print),
+        to_deliver=tuple(to_deliver),
+        overdue=tuple(sorted(overdue, key=lambda o: (-o.business_days, o.matricula))),
+        no_document=tuple(no_document),
+        review=tuple(facts.review),
+        outbox_failures=tuple(facts.outbox_failures),
+        indicators=indicators(cases, facts.terms, today),
+        health=tuple(facts.health),
+        bajas_list_due=_bajas_list_due(facts, today, policy, calendar),
+        next_movement=next_movement,
+    )
+
+
+def _line(case: StudentCase, detail: str, since: date | None) -> StudentLine:
+    student = case.student
+    return StudentLine(
+        student.matricula, student.nombre_completo, student.reply_address(), detail, since
+    )
+
+
+def _sla_start(case: StudentCase, received: date | None) -> date:
+    """SLAs run from term start, or from the document when it came later."""
+    starts = [d for d in (case.term.starts_on if case.term else None, received) if d]
+    return max(starts) if starts else (received or date.min)
+
+
+def _bajas_list_due(
+    facts: DigestFacts, today: date, policy: Policy, calendar: BusinessCalendar
+) -> date | None:
+    """Control Escolar owes the leave/withdrawal list N business days after term start;
+    staff are reminded until a roster import after that day."""
+    for term in facts.terms:
+        if not term.contains(today):
+            continue
+        due = calendar.add(calendar.on_or_after(term.starts_on), policy.procedure.bajas_list_after)
+        imported = facts.roster_updated_on
+        if today >= due and (imported is None or imported < due):
+            return due
+    return None
+
+
+def indicators(
+    cases: Sequence[StudentCase], terms: Sequence[Term], today: date
+) -> tuple[Indicator, ...]:
+    """Per term (those started by today) and per calendar year."""
+    found = []
+    by_year: dict[int, list[int]] = {}
+    for term in sorted(terms, key=lambda t: t.starts_on):
+        if term.starts_on > today:
+            continue
+        members = [
+            c
+            for c in cases
+            if c.term is not None
+            and c.term.id == term.id
+            and c.student.new_entry
+            and c.on_file in WITH_VIGENCIA
+        ]
+        delivered = sum(1 for c in members if c.delivered_on is not None)
+        found.append(Indicator(term.name, delivered, len(members)))
+        year = by_year.setdefault(term.starts_on.year, [0, 0])
+        year[0] += delivered
+        year[1] += len(members)
+    for year, (delivered, total) in sorted(by_year.items()):
+        found.append(Indicator(f"Año {year}", delivered, total))
+    return tuple(found)
+
+
+ALTA_COLUMNS = (
+    "NSS",
+    "CURP",
+    "PRIMER APELLIDO",
+    "SEGUNDO APELLIDO",
+    "NOMBRE(S)",
+    "MATRICULA",
+    "PROGRAMA",
+)
+
+
+def movements_csv(cases: Iterable[StudentCase], matriculas: Iterable[str]) -> bytes:
+    """The alta or baja list as the IMSS forms want it: uppercase, no accents."""
+    wanted = set(matriculas)
+    rows = []
+    for case in sorted(cases, key=lambda c: c.matricula):
+        if case.matricula not in wanted:
+            continue
+        student = case.student
+        rows.append(
+            (
+                case.nss or "",
+                student.curp,
+                student.apellido_paterno,
+                student.apellido_materno,
+                student.nombres,
+                student.matricula,
+                student.programa,
+            )
+        )
+    return imss_csv(ALTA_COLUMNS, rows)

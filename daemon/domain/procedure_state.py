@@ -1,0 +1,106 @@
+"""Where each student stands in the procedure, derived from intake decisions and staff actions.
+
+The store builds one ``StudentCase`` per rostered student from the ``decisions`` table (what
+they sent) and the procedure tables (what staff did); reminders and the digest are pure
+functions of these cases. Nothing here is stored as "the state": it is always recomputed,
+so a correction in the decisions or actions changes what happens next by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from daemon.domain.outcomes import Outcome
+from daemon.domain.student import Student
+
+# A valid document on file: the request reminders stop, the student enters the print queue.
+ON_FILE = frozenset(
+    {
+        Outcome.ACCEPTED_NOT_INSURED,
+        Outcome.ACCEPTED_INSURED_HERE,
+        Outcome.COVERED_OTHER_REGIME,
+        Outcome.WAIVER_RECEIVED,
+        Outcome.NSS_ACUSE_RECEIVED,
+    }
+)
+# Outcomes after which staff must register the student at IMSS.
+NEEDS_ALTA = frozenset({Outcome.ACCEPTED_NOT_INSURED, Outcome.NSS_ACUSE_RECEIVED})
+# Outcomes that count as "with vigencia de derechos" for the indicator (PAB-24 §6).
+WITH_VIGENCIA = frozenset(
+    {Outcome.ACCEPTED_NOT_INSURED, Outcome.ACCEPTED_INSURED_HERE, Outcome.COVERED_OTHER_REGIME}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True, slots=True)
+class Alta:
+    """An alta staff registered at IMSS (``action_id`` keys its notices)."""
+
+    action_id: int
+    done_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedCredential:
+    batch_id: int
+    printed_on: date
+    pickup_from: date
+    pickup_until: date
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class StudentCase:
+    student: Student
+    term: Term | None
+    first_seen_on: date  # the day the roster first listed the student (local date)
+    on_file: Outcome | None = None  # latest decision in ON_FILE
+    on_file_on: date | None = None
+    nss: str | None = None  # from the document on file, for the IMSS forms
+    alta_requested_on: date | None = None  # NEEDS_ALTA decision not yet followed by an alta
+    subdelegacion: bool = False  # NSS acuse said "Acudir a la Subdelegación"
+    alta: Alta | None = None  # latest alta done
+    insured_here: bool = False  # alta done or a constancia with our registro
+    baja_requested_on: date | None = None  # baja_requested decision after the last alta
+    baja_done_at: datetime | None = None  # latest baja done
+    printed: PrintedCredential | None = None
+    delivered_on: date | None = None
+    resello_done: bool = False  # for the current term
+
+    @property
+    def matricula(self) -> str:
+        return self.student.matricula
+
+    @property
+    def alta_pending(self) -> bool:
+        return self.alta_requested_on is not None and not self.subdelegacion
+
+    @property
+    def in_print_queue(self) -> bool:
+        return self.on_file is not None and self.printed is None and self.delivered_on is None
+
+    @property
+    def awaiting_pickup(self) -> bool:
+        return self.printed is not None and self.delivered_on is None
+
+    @property
+    def baja_pending(self) -> bool:
+        """Insured by us and now on leave, withdrawn, or asking for it, with no baja since."""
+        if not self.insured_here:
+            return False
+        if self.baja_done_at is not None and (
+            self.alta is None or self.baja_done_at >= self.alta.done_at
+        ):
+            return False
+        return not self.student.status.is_enrolled or self.baja_requested_on is not None

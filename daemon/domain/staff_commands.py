@@ -1,0 +1,285 @@
+"""Staff commands sent by email, and whether a mail really comes from staff.
+
+Staff answer the digest (or write to the mailbox) with one command per paragraph::
+
+    ALTAS HECHAS
+    UTE2026001 UTE2026002
+
+    CREDENCIALES IMPRESAS
+    ENTREGA: 04/05/2026 AL 08/05/2026
+    LUGAR: Ventanilla de Servicios Estudiantiles
+    TODAS
+
+    ENTREGADA UTE2026001
+
+Parsing is pure and forgiving about case, accents, commas and quoted reply text; it never
+looks anything up. The service checks each matrícula against the roster and answers what
+was applied and what was rejected.
+
+A command is trusted only from a configured staff address AND when the
+Authentication-Results header added by OUR mail server (our authserv-id) shows an aligned
+DMARC or DKIM pass: a From header alone is trivially forged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from daemon.domain.imss_forms import fold, plain_upper
+
+
+class CommandKind(StrEnum):
+    ALTAS_DONE = "altas_hechas"
+    BAJAS_DONE = "bajas_hechas"
+    CREDENTIALS_PRINTED = "credenciales_impresas"
+    DELIVERED = "entregada"
+    RESELLO_DONE = "resellada"
+
+
+# Folded spellings staff may use for each command (first words of a line).
+_SPELLINGS: tuple[tuple[str, CommandKind], ...] = (
+    ("ALTAS HECHAS", CommandKind.ALTAS_DONE),
+    ("ALTA HECHA", CommandKind.ALTAS_DONE),
+    ("ALTAS REALIZADAS", CommandKind.ALTAS_DONE),
+    ("BAJAS HECHAS", CommandKind.BAJAS_DONE),
+    ("BAJA HECHA", CommandKind.BAJAS_DONE),
+    ("BAJAS REALIZADAS", CommandKind.BAJAS_DONE),
+    ("CREDENCIALES IMPRESAS", CommandKind.CREDENTIALS_PRINTED),
+    ("CREDENCIAL IMPRESA", CommandKind.CREDENTIALS_PRINTED),
+    ("ENTREGADAS", CommandKind.DELIVERED),
+    ("ENTREGADA", CommandKind.DELIVERED),
+    ("ENTREGADO", CommandKind.DELIVERED),
+    ("RESELLADAS", CommandKind.RESELLO_DONE),
+    ("RESELLADA", CommandKind.RESELLO_DONE),
+    ("RESELLO HECHO", CommandKind.RESELLO_DONE),
+)
+
+ALL_IN_QUEUE = "TODAS"
+_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"[A-Z0-9-]+")
+_MATRICULA = re.compile(r"^(?=.*\d)[A-Z0-9-]{4,32}$")
+_DATE = re.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
+_REPLY_CUT = re.compile(
+    r"^(-{2,}\s*(MENSAJE ORIGINAL|ORIGINAL MESSAGE)|(EL|ON) .+ (ESCRIBIO|WROTE)\b|DE: |FROM: |__+)"
+)
+_PARAMETER = re.compile(r"^(ENTREGA|FECHAS?|LUGAR|SITIO)\s*:?\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    kind: CommandKind
+    matriculas: tuple[str, ...] = ()
+    whole_queue: bool = False  # CREDENCIALES IMPRESAS TODAS: every student in the print queue
+    pickup_from: date | None = None
+    pickup_until: date | None = None
+    place: str = ""
+    problems: tuple[str, ...] = ()  # why (part of) the command cannot be applied
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommands:
+    commands: tuple[Command, ...]
+    unknown_lines: tuple[str, ...] = field(default=())
+
+
+def parse_commands(
+    subject: str, body: str, attachments: Sequence[tuple[str, str]] = ()
+) -> ParsedCommands:
+    """Commands in the subject and body; ``attachments`` are (filename, text) of CSV files,
+    whose first column (or the column named MATRICULA) adds matrículas to the last command."""
+    lines: list[tuple[str, str]] = []
+    if subject:
+        lines.append((_strip_reply_prefix(fold(subject).strip()), subject))
+    for raw in (body or "").splitlines():
+        if raw.lstrip().startswith(">"):
+            continue
+        folded = _SPACES.sub(" ", fold(raw)).strip()
+        if _REPLY_CUT.match(folded):
+            break
+        lines.append((folded, raw.strip()))
+    drafts: list[_Draft] = []
+    unknown: list[str] = []
+    for folded, raw in lines:
+        if not folded:
+            continue
+        kind, rest = _command_at_start(folded)
+        if kind is not None:
+            drafts.append(_Draft(kind))
+            folded = rest
+            if not folded:
+                continue
+        if drafts:
+            drafts[-1].take(folded, raw)
+        else:
+            unknown.append(folded)
+    csv_ids = [m for _name, text in attachments for m in _csv_matriculas(text)]
+    if csv_ids:
+        takers = [d for d in drafts if not d.matriculas and not d.whole_queue]
+        for draft in takers:
+            draft.matriculas.extend(csv_ids)
+        if not takers:
+            unknown.append("CSV adjunto sin un comando al que aplicarlo")
+    return ParsedCommands(tuple(d.finish() for d in drafts), tuple(unknown))
+
+
+def _strip_reply_prefix(subject: str) -> str:
+    return re.sub(r"^((RE|RV|FW|FWD|AW|TR)\s*:?\s+)+", "", subject)
+
+
+def _command_at_start(line: str) -> tuple[CommandKind | None, str]:
+    for spelling, kind in _SPELLINGS:
+        if line == spelling or line.startswith(spelling + " "):
+            return kind, line[len(spelling) :].strip(" :.")
+    return None, line
+
+
+class _Draft:
+    def __init__(self, kind: CommandKind) -> None:
+        self.kind = kind
+        self.matriculas: list[str] = []
+        self.whole_queue = False
+        self.pickup: list[date] = []
+        self.place = ""
+        self.problems: list[str] = []
+
+    def take(self, line: str, raw: str) -> None:
+        parameter = _PARAMETER.match(line)
+        if parameter and self.kind is CommandKind.CREDENTIALS_PRINTED:
+            name, value = parameter.groups()
+            if name in ("LUGAR", "SITIO"):
+                self.place = raw.partition(":")[2].strip() or value
+            else:
+                self._dates(value)
+            return
+        for token in _TOKEN.findall(line.replace(",", " ").replace(";", " ")):
+            if token == ALL_IN_QUEUE:
+                self.whole_queue = True
+            elif _MATRICULA.match(token) and not _DATE.fullmatch(token):
+                self.matriculas.append(token)
+
+    def _dates(self, value: str) -> None:
+        for match in _DATE.finditer(value):
+            found = _to_date(*match.groups())
+            if found is None:
+                self.problems.append(f"fecha no válida: {match.group(0)}")
+            else:
+                self.pickup.append(found)
+
+    def finish(self) -> Command:
+        problems = list(self.problems)
+        unique = tuple(dict.fromkeys(self.matriculas))
+        pickup_from = min(self.pickup) if self.pickup else None
+        pickup_until = max(self.pickup) if self.pickup else None
+        if self.kind is CommandKind.CREDENTIALS_PRINTED:
+            if pickup_from is None:
+                problems.append("faltan las fechas de entrega (ENTREGA: dd/mm/aaaa AL dd/mm/aaaa)")
+            if not unique and not self.whole_queue:
+                problems.append("faltan las matrículas (o la palabra TODAS)")
+        elif not unique:
+            problems.append("no se encontró ninguna matrícula")
+        return Command(
+            kind=self.kind,
+            matriculas=unique,
+            whole_queue=self.whole_queue,
+            pickup_from=pickup_from,
+            pickup_until=pickup_until,
+            place=self.place,
+            problems=tuple(problems),
+        )
+
+
+def _to_date(first: str, second: str, third: str) -> date | None:
+    """dd/mm/aaaa (Mexican order) or aaaa-mm-dd."""
+    try:
+        if len(first) == 4:
+            return date(int(first), int(second), int(third))
+        year = int(third) + (2000 if len(third) == 2 else 0)
+        return date(year, int(second), int(first))
+    except ValueError:
+        return None
+
+
+def _csv_matriculas(text: str) -> list[str]:
+    rows = [re.split(r"[,;\t]", line) for line in text.splitlines() if line.strip()]
+    if not rows:
+        return []
+    header = [plain_upper(cell) for cell in rows[0]]
+    column = header.index("MATRICULA") if "MATRICULA" in header else 0
+    found = []
+    for row in rows:
+        if column < len(row):
+            cell = plain_upper(row[column]).replace(" ", "")
+            if _MATRICULA.match(cell):
+                found.append(cell)
+    return found
+
+
+# --- who sent it ------------------------------------------------------------------------
+
+
+def is_authenticated_staff(
+    sender: str,
+    authentication_results: Iterable[str],
+    *,
+    staff_addresses: Iterable[str],
+    authserv_id: str,
+) -> bool:
+    """True only for a configured staff address whose domain our own server authenticated.
+
+    Only the topmost Authentication-Results header carrying our authserv-id counts (our
+    server adds it last, above anything the sender could have written). DKIM counts only
+    when the signing domain is the sender's domain (or a parent of it), so a message
+    signed by some other domain with a forged From is refused; DMARC is aligned by
+    definition, and its header.from must be the sender's domain when given.
+    """
+    sender = (sender or "").strip().lower()
+    if not authserv_id or sender not in {a.strip().lower() for a in staff_addresses}:
+        return False
+    domain = sender.rpartition("@")[2]
+    ours = next((h for h in authentication_results if _authserv_id(h) == authserv_id.lower()), None)
+    if ours is None:
+        return False
+    for method, result, properties in _results(ours):
+        if result != "pass":
+            continue
+        if method == "dmarc":
+            header_from = properties.get("header.from", domain)
+            if header_from == domain:
+                return True
+        if method == "dkim":
+            signer = properties.get("header.d") or properties.get("header.i", "").rpartition("@")[2]
+            if signer and (domain == signer or domain.endswith("." + signer)):
+                return True
+    return False
+
+
+def _without_comments(value: str) -> str:
+    previous = None
+    while previous != value:
+        previous, value = value, re.sub(r"\([^()]*\)", " ", value)
+    return value
+
+
+def _authserv_id(header: str) -> str:
+    first = _without_comments(header).split(";", 1)[0].strip().split()
+    return first[0].lower() if first else ""
+
+
+def _results(header: str) -> list[tuple[str, str, dict[str, str]]]:
+    found = []
+    for clause in _without_comments(header).split(";")[1:]:
+        words = clause.strip().split()
+        if not words or "=" not in words[0]:
+            continue
+        method, _, result = words[0].partition("=")
+        properties = {}
+        for word in words[1:]:
+            key, sep, value = word.partition("=")
+            if sep:
+                properties[key.lower()] = value.strip('"').lower()
+        found.append((method.lower().split("/")[0], result.lower(), properties))
+    return found
