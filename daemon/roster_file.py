@@ -367,6 +367,14 @@ class RowRejection:
     problem: RowProblem
     detail: str
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "row": self.row,
+            "matricula": self.matricula,
+            "problem": str(self.problem),
+            "detail": self.detail,
+        }
+
     def describe(self) -> str:
         who = f" ({self.matricula})" if self.matricula else ""
         return f"row {self.row}{who}: {PROBLEM_TEXT[self.problem]}: {self.detail}"
