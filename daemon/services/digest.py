@@ -1,0 +1,206 @@
+"""Use case: the staff's daily digest, on business days at ``[staff] digest_time``.
+
+It gathers the day's facts (decisions since the last digest, the review queue, outbox
+failures, mailbox health), asks the domain what the digest says, and queues one mail per
+staff recipient with the alta and baja lists attached as CSV in the IMSS forms' style. The
+key ``digest:<date>:<recipient>`` makes a second run the same day a no-op.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from daemon.domain.calendar import local_date, next_movement_date
+from daemon.domain.digest import (
+    Digest,
+    DigestFacts,
+    MailboxHealth,
+    OutboxFailure,
+    ReviewItem,
+    build_digest,
+    movements_csv,
+)
+from daemon.domain.outcomes import NEEDS_STAFF_REVIEW
+from daemon.services.outbox import Purpose, queue_mail
+from daemon.services.procedure_actions import load_cases, load_terms
+from daemon.services.reminders import Mailing
+from daemon.store.db import transaction
+from daemon.store.schema import (
+    DecisionRow,
+    InboundMessageRow,
+    MailboxHealthRow,
+    OutboxRow,
+    StudentRow,
+)
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
+
+log = structlog.get_logger("afilia.digest")
+
+TEMPLATE = "digest"
+_REVIEW_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PreparedDigest:
+    digest: Digest
+    context: dict[str, Any]
+    attachments: tuple[tuple[str, str, bytes], ...]
+
+
+def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> PreparedDigest:
+    settings = mailing.settings
+    today = local_date(now, settings.tz)
+    cases = load_cases(session, settings.tz)
+    digest = build_digest(
+        cases,
+        _facts(session, now, settings.tz),
+        today=today,
+        policy=mailing.policy,
+        calendar=mailing.calendar,
+        next_movement=next_movement_date(today, mailing.policy, mailing.calendar),
+    )
+    attachments = []
+    stamp = today.strftime("%Y%m%d")
+    if digest.altas:
+        data = movements_csv(cases, (line.matricula for line in digest.altas))
+        attachments.append((f"altas_imss_{stamp}.csv", "text/csv", data))
+    if digest.bajas:
+        data = movements_csv(cases, (line.matricula for line in digest.bajas))
+        attachments.append((f"bajas_imss_{stamp}.csv", "text/csv", data))
+    context = {
+        "digest": digest,
+        "day": digest.day,
+        "since": digest.since,
+        "counts": dict(digest.counts),
+        "altas": digest.altas,
+        "bajas": digest.bajas,
+        "subdelegacion": digest.subdelegacion,
+        "to_print": digest.to_print,
+        "to_deliver": digest.to_deliver,
+        "overdue": digest.overdue,
+        "no_document": digest.no_document,
+        "review": digest.review,
+        "outbox_failures": digest.outbox_failures,
+        "indicators": digest.indicators,
+        "health": digest.health,
+        "bajas_list_due": digest.bajas_list_due,
+        "next_movement_date": digest.next_movement,
+        "has_work": digest.has_work,
+        "attachment_names": [name for name, _type, _data in attachments],
+    }
+    return PreparedDigest(digest, context, tuple(attachments))
+
+
+def _facts(session: Session, now: datetime, tz: ZoneInfo) -> DigestFacts:
+    since = session.scalar(
+        select(func.max(OutboxRow.created_at)).where(
+            OutboxRow.purpose == str(Purpose.DIGEST), OutboxRow.created_at < now
+        )
+    )
+    window_start = since or now - timedelta(days=1)
+    counts = Counter(
+        outcome
+        for (outcome,) in session.execute(
+            select(DecisionRow.outcome).where(
+                DecisionRow.decided_at > window_start, DecisionRow.decided_at <= now
+            )
+        )
+    )
+    review = [
+        ReviewItem(
+            sender=sender,
+            outcome=decision.outcome,
+            reason="; ".join(str(r) for r in decision.reasons or ())[:300],
+            at=decision.decided_at,
+            matricula=decision.matricula,
+        )
+        for decision, sender in session.execute(
+            select(DecisionRow, InboundMessageRow.sender)
+            .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
+            .where(
+                DecisionRow.outcome.in_([str(o) for o in NEEDS_STAFF_REVIEW]),
+                DecisionRow.reviewed_at.is_(None),
+                DecisionRow.decided_at <= now,
+            )
+            .order_by(DecisionRow.decided_at)
+            .limit(_REVIEW_LIMIT)
+        )
+    ]
+    failures = [
+        OutboxFailure(row.recipient, row.template, row.last_error[:200], row.created_at)
+        for row in session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == "failed", OutboxRow.created_at > now - timedelta(days=7))
+            .order_by(OutboxRow.created_at)
+        )
+    ]
+    health = [
+        MailboxHealth(row.mailbox, row.last_success_at, row.last_error_at, row.last_error)
+        for row in session.scalars(select(MailboxHealthRow).order_by(MailboxHealthRow.mailbox))
+    ]
+    roster_updated = session.scalar(select(func.max(StudentRow.updated_at)))
+    return DigestFacts(
+        since=since,
+        counts=counts,
+        review=review,
+        outbox_failures=failures,
+        health=health,
+        terms=tuple(load_terms(session)),
+        roster_updated_on=local_date(roster_updated, tz) if roster_updated else None,
+    )
+
+
+def send_digest(
+    session: Session, mailing: Mailing, now: datetime, *, dry_run: bool = False
+) -> PreparedDigest:
+    """Build the digest and (unless dry) queue it to every staff recipient."""
+    prepared = prepare_digest(session, mailing, now)
+    if dry_run:
+        return prepared
+    today = prepared.digest.day
+    for recipient in mailing.settings.staff.digest_recipients():
+        queue_mail(
+            session,
+            renderer=mailing.renderer,
+            settings=mailing.settings,
+            policy=mailing.policy,
+            purpose=Purpose.DIGEST,
+            template=TEMPLATE,
+            context=prepared.context,
+            recipient=recipient,
+            dedupe_key=f"digest:{today.isoformat()}:{recipient.lower()}",
+            now=now,
+            attachments=prepared.attachments,
+        )
+    return prepared
+
+
+def run_digest(app: App, now: datetime) -> bool:
+    """The daemon's daily job: True when a digest was queued (business days only)."""
+    mailing = Mailing.from_app(app, now)
+    today = local_date(now, app.settings.tz)
+    if not mailing.calendar.is_business_day(today):
+        return False
+    if not app.settings.staff.digest_recipients():
+        log.warning("digest_without_recipients")
+        return False
+    with transaction(app.sessions) as session:
+        prepared = send_digest(session, mailing, now)
+    log.info(
+        "digest_queued",
+        altas=len(prepared.digest.altas),
+        bajas=len(prepared.digest.bajas),
+        overdue=len(prepared.digest.overdue),
+        review=len(prepared.digest.review),
+    )
+    return True

@@ -1,0 +1,415 @@
+"""Use cases staff run by email or CLI: altas and bajas done at IMSS, credentials printed and
+delivered (FOR-24-02), resellos; and ``load_cases``, which derives every student's standing
+from the intake decisions plus these records.
+
+Each action validates every matrícula on its own and reports what was applied and what was
+rejected, with the reason in Spanish (the staff reply shows it verbatim). The notice a
+student gets after an action (alta done, credential ready) is queued in the same
+transaction, under the same key the reminder sweep would use, so it is never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.domain.calendar import local_date
+from daemon.domain.outcomes import Outcome
+from daemon.domain.procedure_state import (
+    NEEDS_ALTA,
+    ON_FILE,
+    Alta,
+    PrintedCredential,
+    StudentCase,
+    Term,
+)
+from daemon.store.procedure import (
+    ActionKind,
+    CredentialBatchRow,
+    CredentialPrintRow,
+    ProcedureActionRow,
+)
+from daemon.store.roster import to_student
+from daemon.store.schema import AuditRow, DecisionRow, DocumentRow, StudentRow, TermRow
+
+_TRACKED = ON_FILE | {Outcome.BAJA_REQUESTED}
+
+
+@dataclass
+class ActionReport:
+    """What one command did: applied matrículas and (matrícula, reason) rejections."""
+
+    action: str
+    applied: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "applied": self.applied,
+            "rejected": [{"matricula": m, "reason": r} for m, r in self.rejected],
+            "batch_id": self.batch_id,
+        }
+
+
+# --- deriving the cases -----------------------------------------------------------------
+
+
+def load_terms(session: Session) -> list[Term]:
+    rows = session.scalars(select(TermRow).order_by(TermRow.starts_on))
+    return [Term(r.id, r.name, r.starts_on, r.ends_on) for r in rows]
+
+
+def load_cases(
+    session: Session, tz: ZoneInfo, matriculas: Iterable[str] | None = None
+) -> list[StudentCase]:
+    """One case per rostered student (or only those named), from decisions and actions."""
+    wanted = None if matriculas is None else sorted(set(matriculas))
+    terms = {t.id: t for t in load_terms(session)}
+    students = select(StudentRow)
+    decisions = (
+        select(
+            DecisionRow.matricula,
+            DecisionRow.outcome,
+            DecisionRow.decided_at,
+            DecisionRow.reasons,
+            DocumentRow.fields,
+        )
+        .outerjoin(DocumentRow, DecisionRow.document_pk == DocumentRow.id)
+        .where(
+            DecisionRow.matricula.is_not(None), DecisionRow.outcome.in_([str(o) for o in _TRACKED])
+        )
+        .order_by(DecisionRow.decided_at, DecisionRow.id)
+    )
+    actions = select(ProcedureActionRow).order_by(ProcedureActionRow.at, ProcedureActionRow.id)
+    prints = (
+        select(CredentialPrintRow.matricula, CredentialBatchRow)
+        .join(CredentialBatchRow, CredentialPrintRow.batch_id == CredentialBatchRow.id)
+        .order_by(CredentialBatchRow.printed_at, CredentialBatchRow.id)
+    )
+    if wanted is not None:
+        students = students.where(StudentRow.matricula.in_(wanted))
+        decisions = decisions.where(DecisionRow.matricula.in_(wanted))
+        actions = actions.where(ProcedureActionRow.matricula.in_(wanted))
+        prints = prints.where(CredentialPrintRow.matricula.in_(wanted))
+    by_student_decisions: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(decisions):
+        by_student_decisions[row.matricula].append(row)
+    by_student_actions: dict[str, list[ProcedureActionRow]] = defaultdict(list)
+    for action in session.scalars(actions):
+        by_student_actions[action.matricula].append(action)
+    printed: dict[str, CredentialBatchRow] = {}
+    for matricula, batch in session.execute(prints):
+        printed[matricula] = batch
+    cases = []
+    for row in session.scalars(students.order_by(StudentRow.matricula)):
+        term = terms.get(row.term_id) if row.term_id is not None else None
+        cases.append(
+            _case(
+                row,
+                term,
+                by_student_decisions.get(row.matricula, []),
+                by_student_actions.get(row.matricula, []),
+                printed.get(row.matricula),
+                tz,
+            )
+        )
+    return cases
+
+
+def _case(
+    row: StudentRow,
+    term: Term | None,
+    decisions: Sequence[Any],
+    actions: Sequence[ProcedureActionRow],
+    batch: CredentialBatchRow | None,
+    tz: ZoneInfo,
+) -> StudentCase:
+    on_file = on_file_at = nss = None
+    # Events in time order decide the alta: a NEEDS_ALTA decision opens it, an alta done or
+    # a constancia with our registro closes it.
+    events: list[tuple[datetime, str, Any]] = [(d.decided_at, "decision", d) for d in decisions]
+    events += [(a.at, "action", a) for a in actions]
+    events.sort(key=lambda e: e[0])
+    alta_requested_at: datetime | None = None
+    subdelegacion = False
+    alta: Alta | None = None
+    insured_here = False
+    baja_requested_at: datetime | None = None
+    baja_done_at: datetime | None = None
+    delivered_at: datetime | None = None
+    resello_at: datetime | None = None
+    for at, what, item in events:
+        if what == "decision":
+            outcome = Outcome(item.outcome)
+            if outcome in ON_FILE:
+                on_file, on_file_at = outcome, at
+                nss = (item.fields or {}).get("nss") or nss
+            if outcome in NEEDS_ALTA:
+                alta_requested_at = at
+                subdelegacion = any("Subdelegaci" in str(r) for r in item.reasons or ())
+            elif outcome is Outcome.ACCEPTED_INSURED_HERE:
+                alta_requested_at, insured_here, subdelegacion = None, True, False
+                baja_requested_at = None
+            elif outcome is Outcome.BAJA_REQUESTED:
+                baja_requested_at = at
+        else:
+            kind = ActionKind(item.kind)
+            if kind is ActionKind.ALTA_DONE:
+                alta, insured_here, subdelegacion = Alta(item.id, at), True, False
+                alta_requested_at = baja_requested_at = None
+            elif kind is ActionKind.BAJA_DONE:
+                baja_done_at, baja_requested_at, insured_here = at, None, False
+            elif kind is ActionKind.DELIVERED:
+                delivered_at = at
+            elif kind is ActionKind.RESELLO_DONE:
+                resello_at = at
+    return StudentCase(
+        student=to_student(row),
+        term=term,
+        first_seen_on=local_date(row.created_at, tz),
+        on_file=on_file,
+        on_file_on=local_date(on_file_at, tz) if on_file_at else None,
+        nss=nss,
+        alta_requested_on=local_date(alta_requested_at, tz) if alta_requested_at else None,
+        subdelegacion=subdelegacion,
+        alta=alta,
+        insured_here=insured_here,
+        baja_requested_on=local_date(baja_requested_at, tz) if baja_requested_at else None,
+        baja_done_at=baja_done_at,
+        printed=(
+            PrintedCredential(
+                batch.id,
+                local_date(batch.printed_at, tz),
+                batch.pickup_from,
+                batch.pickup_until,
+                batch.place,
+            )
+            if batch is not None
+            else None
+        ),
+        delivered_on=local_date(delivered_at, tz) if delivered_at else None,
+        resello_done=bool(resello_at and term and local_date(resello_at, tz) >= term.starts_on),
+    )
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+def mark_altas_done(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    """Staff registered these students at IMSS (PAB-24 step 4)."""
+    report = ActionReport("altas_hechas")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif case.alta_requested_on is None:
+            report.rejected.append((matricula, "no tiene alta pendiente"))
+        else:
+            _act(session, matricula, ActionKind.ALTA_DONE, actor, now)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def mark_bajas_done(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    report = ActionReport("bajas_hechas")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif not case.baja_pending:
+            report.rejected.append((matricula, "no está en la lista de bajas"))
+        else:
+            _act(session, matricula, ActionKind.BAJA_DONE, actor, now)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def record_printed(
+    session: Session,
+    matriculas: Sequence[str] | None,
+    *,
+    pickup_from: date,
+    pickup_until: date,
+    place: str,
+    actor: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> ActionReport:
+    """A batch of credentials is printed; ``None`` means the whole print queue."""
+    report = ActionReport("credenciales_impresas")
+    if pickup_until < pickup_from:
+        pickup_from, pickup_until = pickup_until, pickup_from
+    if pickup_until < local_date(now, tz):
+        report.rejected.append(("*", "el periodo de entrega ya terminó"))
+        return _audited(session, report, actor, now)
+    if matriculas is None:
+        cases = {c.matricula: c for c in load_cases(session, tz) if c.in_print_queue}
+        wanted = sorted(c for c, case in cases.items() if case.student.status.is_enrolled)
+    else:
+        wanted = _unique(matriculas)
+        cases = _cases_by_matricula(session, wanted, tz)
+    accepted = []
+    for matricula in wanted:
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif case.delivered_on is not None:
+            report.rejected.append((matricula, "su credencial ya fue entregada"))
+        elif case.on_file is None:
+            report.rejected.append((matricula, "no ha entregado constancia ni renuncia"))
+        else:
+            accepted.append(matricula)
+    if accepted:
+        batch = CredentialBatchRow(
+            printed_at=now,
+            pickup_from=pickup_from,
+            pickup_until=pickup_until,
+            place=place,
+            actor=actor,
+        )
+        session.add(batch)
+        session.flush()
+        session.add_all(CredentialPrintRow(batch_id=batch.id, matricula=m) for m in accepted)
+        session.flush()
+        report.batch_id = batch.id
+        report.applied.extend(accepted)
+    return _audited(session, report, actor, now)
+
+
+def record_delivered(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    """FOR-24-02: the student received their credential."""
+    report = ActionReport("entregada")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif case.delivered_on is not None:
+            report.rejected.append(
+                (matricula, f"ya se registró su entrega el {case.delivered_on:%d/%m/%Y}")
+            )
+        elif case.printed is None:
+            report.rejected.append((matricula, "su credencial no está en ningún lote impreso"))
+        else:
+            _act(session, matricula, ActionKind.DELIVERED, actor, now, case.printed.batch_id)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def record_resello(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    report = ActionReport("resellada")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif not case.student.status.is_enrolled:
+            report.rejected.append((matricula, f"estatus {case.student.status}: no se resella"))
+        elif case.resello_done:
+            report.rejected.append((matricula, "ya se registró su resello este periodo"))
+        else:
+            _act(session, matricula, ActionKind.RESELLO_DONE, actor, now)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def _unique(matriculas: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(m.strip().upper() for m in matriculas if m and m.strip()))
+
+
+def _cases_by_matricula(
+    session: Session, matriculas: Iterable[str], tz: ZoneInfo
+) -> dict[str, StudentCase]:
+    return {c.matricula: c for c in load_cases(session, tz, _unique(matriculas))}
+
+
+def _act(
+    session: Session,
+    matricula: str,
+    kind: ActionKind,
+    actor: str,
+    now: datetime,
+    batch_id: int | None = None,
+) -> None:
+    session.add(
+        ProcedureActionRow(
+            matricula=matricula, kind=str(kind), at=now, actor=actor, batch_id=batch_id, note=""
+        )
+    )
+    session.flush()
+
+
+def _audited(session: Session, report: ActionReport, actor: str, now: datetime) -> ActionReport:
+    session.add(AuditRow(at=now, actor=actor, action=report.action, detail=report.as_dict()))
+    session.flush()
+    return report
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+def student_history(session: Session, matricula: str) -> list[dict[str, Any]]:
+    """Everything afilia knows happened to one student, oldest first (``afilia student``)."""
+    from daemon.store.schema import InboundMessageRow, OutboxRow
+
+    matricula = matricula.strip().upper()
+    events: list[dict[str, Any]] = []
+    decisions = session.execute(
+        select(DecisionRow, InboundMessageRow.subject)
+        .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
+        .where(DecisionRow.matricula == matricula)
+    )
+    for decision, subject in decisions:
+        events.append(
+            {
+                "at": decision.decided_at,
+                "event": f"decision {decision.outcome}",
+                "detail": "; ".join(str(r) for r in decision.reasons or ()) or subject,
+            }
+        )
+    for action in session.scalars(
+        select(ProcedureActionRow).where(ProcedureActionRow.matricula == matricula)
+    ):
+        events.append({"at": action.at, "event": action.kind, "detail": f"por {action.actor}"})
+    for batch in session.scalars(
+        select(CredentialBatchRow)
+        .join(CredentialPrintRow, CredentialPrintRow.batch_id == CredentialBatchRow.id)
+        .where(CredentialPrintRow.matricula == matricula)
+    ):
+        events.append(
+            {
+                "at": batch.printed_at,
+                "event": "credential_printed",
+                "detail": f"lote {batch.id}, entrega {batch.pickup_from:%d/%m/%Y}"
+                f" al {batch.pickup_until:%d/%m/%Y} {batch.place}".strip(),
+            }
+        )
+    for mail in session.scalars(select(OutboxRow).where(OutboxRow.matricula == matricula)):
+        events.append(
+            {
+                "at": mail.created_at,
+                "event": f"mail {mail.template}",
+                "detail": f"{mail.status} -> {mail.recipient}",
+            }
+        )
+    events.sort(key=lambda e: e["at"])
+    return events

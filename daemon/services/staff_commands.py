@@ -1,0 +1,178 @@
+"""Use case: a mail from a staff address. Authenticate it, apply its commands, answer.
+
+The lead's ingest calls ``handle_staff_mail`` inside the transaction that records the mail,
+so the actions, the students' notices, the audit rows and the reply commit together.
+Unauthenticated mail from a staff address is applied to nothing; staff still get an
+answer (at their real address, not the forger's) saying why, so spoofing is noticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from daemon.config import Settings
+from daemon.domain.policy import Policy
+from daemon.domain.staff_commands import (
+    Command,
+    CommandKind,
+    is_authenticated_staff,
+    parse_commands,
+)
+from daemon.services.calendar_settings import business_calendar
+from daemon.services.outbox import Purpose, queue_mail
+from daemon.services.procedure_actions import (
+    ActionReport,
+    mark_altas_done,
+    mark_bajas_done,
+    record_delivered,
+    record_printed,
+    record_resello,
+)
+from daemon.services.reminders import Mailing, queue_notices
+from daemon.store.schema import AuditRow
+
+if TYPE_CHECKING:
+    from daemon.mail.compose import Renderer
+    from daemon.mail.inbound import InboundMail
+
+log = structlog.get_logger("afilia.staff")
+
+TEMPLATE = "staff_command_result"
+_MAX_CSV_BYTES = 1024 * 1024
+
+
+def handle_staff_mail(
+    session: Session,
+    mail: InboundMail,
+    *,
+    settings: Settings,
+    policy: Policy,
+    renderer: Renderer,
+    now: datetime,
+) -> None:
+    authenticated = is_authenticated_staff(
+        mail.sender,
+        mail.authentication_results,
+        staff_addresses=settings.staff.addresses,
+        authserv_id=settings.staff.authserv_id,
+    )
+    reports: list[ActionReport] = []
+    problems: list[str] = []
+    unknown: tuple[str, ...] = ()
+    if not authenticated:
+        problems.append(
+            "No se aplicó nada: nuestro servidor no pudo verificar (DKIM/DMARC) que el "
+            "mensaje venga de una dirección del personal."
+        )
+        log.warning("staff_mail_not_authenticated", sender=mail.sender)
+    else:
+        parsed = parse_commands(mail.subject, mail.body_text, _csv_attachments(mail))
+        unknown = parsed.unknown_lines
+        if not parsed.commands:
+            problems.append("No se encontró ningún comando.")
+        mailing = Mailing(settings, policy, renderer, business_calendar(settings, now))
+        for command in parsed.commands:
+            reports.append(
+                apply_command(session, command, actor=mail.sender, now=now, settings=settings)
+            )
+        touched = [m for r in reports if r.action in _NOTIFYING for m in r.applied]
+        if touched:
+            queue_notices(session, mailing, touched, now)
+    session.add(
+        AuditRow(
+            at=now,
+            actor=mail.sender or "(sin remitente)",
+            action="staff_mail",
+            detail={
+                "message_id": mail.message_id,
+                "authenticated": authenticated,
+                "reports": [r.as_dict() for r in reports],
+                "problems": problems,
+            },
+        )
+    )
+    session.flush()
+    if mail.sender:
+        queue_mail(
+            session,
+            renderer=renderer,
+            settings=settings,
+            policy=policy,
+            purpose=Purpose.STAFF_REPLY,
+            template=TEMPLATE,
+            context=result_context(reports, problems, unknown, authenticated),
+            recipient=mail.sender,
+            dedupe_key=f"staff_reply:{mail.message_id}",
+            now=now,
+            in_reply_to=mail.message_id or None,
+            references=(*mail.references, mail.message_id) if mail.message_id else mail.references,
+        )
+
+
+_NOTIFYING = frozenset({"altas_hechas", "credenciales_impresas"})
+
+
+def apply_command(
+    session: Session, command: Command, *, actor: str, now: datetime, settings: Settings
+) -> ActionReport:
+    """One parsed command; problems found while parsing refuse it as a whole."""
+    tz = settings.tz
+    if command.problems:
+        report = ActionReport(str(command.kind))
+        report.rejected.extend(("*", problem) for problem in command.problems)
+        return report
+    match command.kind:
+        case CommandKind.ALTAS_DONE:
+            return mark_altas_done(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.BAJAS_DONE:
+            return mark_bajas_done(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.DELIVERED:
+            return record_delivered(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.RESELLO_DONE:
+            return record_resello(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.CREDENTIALS_PRINTED:
+            assert command.pickup_from is not None
+            assert command.pickup_until is not None
+            return record_printed(
+                session,
+                None if command.whole_queue else command.matriculas,
+                pickup_from=command.pickup_from,
+                pickup_until=command.pickup_until,
+                place=command.place,
+                actor=actor,
+                now=now,
+                tz=tz,
+            )
+
+
+def result_context(
+    reports: list[ActionReport],
+    problems: list[str],
+    unknown_lines: tuple[str, ...],
+    authenticated: bool,
+) -> dict[str, Any]:
+    """Variables of ``staff_command_result``: each command with applied and rejected."""
+    return {
+        "authenticated": authenticated,
+        "results": [r.as_dict() for r in reports],
+        "applied_count": sum(len(r.applied) for r in reports),
+        "rejected_count": sum(len(r.rejected) for r in reports),
+        "problems": problems,
+        "unknown_lines": list(unknown_lines[:20]),
+    }
+
+
+def _csv_attachments(mail: InboundMail) -> list[tuple[str, str]]:
+    found = []
+    for attachment in mail.attachments:
+        is_csv = attachment.filename.lower().endswith(".csv") or attachment.content_type in (
+            "text/csv",
+            "application/csv",
+        )
+        if is_csv and len(attachment.data) <= _MAX_CSV_BYTES:
+            found.append((attachment.filename, attachment.data.decode("utf-8-sig", "replace")))
+    return found
