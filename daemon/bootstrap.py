@@ -145,10 +145,12 @@ class App:
         """(job id, function(app, now), trigger) for the scheduler; fixed ids."""
         from daemon.services.digest import run_digest
         from daemon.services.health_alerts import run_mailbox_alerts
+        from daemon.services.purge import run_purge
         from daemon.services.reminders import run_reminder_sweep
 
         return [
             ("reminders", run_reminder_sweep, {"minutes": 15}),
             ("mailbox-alerts", run_mailbox_alerts, {"minutes": 5}),
             ("digest", run_digest, {"hour": digest_time.hour, "minute": digest_time.minute}),
+            ("purge", run_purge, {"hour": 3, "minute": 17}),
         ]
