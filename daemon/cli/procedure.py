@@ -1,7 +1,458 @@
-"""Commands of this group (placeholder until its issue lands)."""
+"""The procedure from the command line: terms, altas, bajas, credentials, a student's
+history, and previews of the reminder sweep and the digest for any moment (``--now``).
+
+Every action here is the same use case staff run by email, audited the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
 
 import click
+
+from daemon.bootstrap import App
+from daemon.domain.calendar import local_date
+from daemon.services.digest import send_digest
+from daemon.services.procedure_actions import (
+    ActionReport,
+    load_cases,
+    mark_altas_done,
+    mark_bajas_done,
+    record_delivered,
+    record_printed,
+    record_resello,
+    student_history,
+)
+from daemon.services.purge import apply_purge, plan_purge
+from daemon.services.reminders import Mailing, queue_notices, sweep
+from daemon.services.terms import add_term, list_terms
+from daemon.store.db import require_current_schema, transaction
 
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``afilia`` group."""
+    for command in (term, altas, bajas, credenciales, student, reminders, digest, purge, carnets):
+        main.add_command(command)
+
+
+def _moment(app: App, value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(app.settings.tz)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            "use an ISO date-time, e.g. 2026-09-01T09:00", param_hint="--now"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=app.settings.tz)
+
+
+def _actor() -> str:
+    try:
+        user = os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"cli:{user}"
+
+
+_NOW = click.option("--now", metavar="DATETIME", help="Act as of this moment (ISO; tests).")
+
+
+def _matriculas(values: Sequence[str], from_file: Path | None) -> list[str]:
+    found = [v for value in values for v in value.replace(",", " ").split()]
+    if from_file is not None:
+        with from_file.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        if rows:
+            header = [c.strip().upper().replace("Í", "I") for c in rows[0]]
+            column = header.index("MATRICULA") if "MATRICULA" in header else 0
+            start = 1 if "MATRICULA" in header else 0
+            found += [r[column].strip() for r in rows[start:] if len(r) > column and r[column]]
+    return found
+
+
+def _print_report(report: ActionReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{report.action}: {len(report.applied)} applied, {len(report.rejected)} rejected")
+    for matricula in report.applied:
+        click.echo(f"  ok  {matricula}")
+    for matricula, reason in report.rejected:
+        click.echo(f"  no  {matricula}: {reason}")
+
+
+# --- terms ------------------------------------------------------------------------------
+
+
+@click.group()
+def term() -> None:
+    """School terms (cuatrimestres, semestres)."""
+
+
+@term.command("add")
+@click.argument("name")
+@click.option("--start", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--end", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.pass_obj
+def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
+    """Add a term; reminders and SLAs count from its start."""
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        added = add_term(session, name, start.date(), end.date())
+    click.echo(f"term {added.name}: {added.starts_on} .. {added.ends_on}")
+
+
+@term.command("list")
+@click.pass_obj
+def term_list(app: App) -> None:
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        for t in list_terms(session):
+            click.echo(f"{t.name}\t{t.starts_on}\t{t.ends_on}")
+
+
+# --- altas and bajas --------------------------------------------------------------------
+
+
+def _action_options(func):  # type: ignore[no-untyped-def]
+    func = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(func)
+    func = _NOW(func)
+    func = click.option(
+        "--file",
+        "from_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="CSV with a MATRICULA column (or matrículas in the first column).",
+    )(func)
+    return click.argument("matriculas", nargs=-1)(func)
+
+
+@click.group()
+def altas() -> None:
+    """Students to register (alta) at IMSS."""
+
+
+@altas.command("pending")
+@_NOW
+@click.option("--csv", "as_csv", is_flag=True, help="The IMSS-form CSV (uppercase, no accents).")
+@click.pass_obj
+def altas_pending(app: App, now: str | None, as_csv: bool) -> None:
+    """List students waiting for their alta."""
+    from daemon.domain.digest import movements_csv
+
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        cases = [c for c in load_cases(session, app.settings.tz) if c.alta_pending]
+    if as_csv:
+        sys.stdout.write(movements_csv(cases, [c.matricula for c in cases]).decode())
+        return
+    for case in cases:
+        click.echo(
+            f"{case.matricula}\t{case.student.nombre_completo}\t{case.on_file}"
+            f"\tdesde {case.alta_requested_on}"
+        )
+
+
+@altas.command("done")
+@_action_options
+@click.pass_obj
+def altas_done(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Mark altas done at IMSS; each student gets the notice of alta."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        report = mark_altas_done(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
+        queue_notices(session, mailing, report.applied, moment)
+    _print_report(report, as_json)
+
+
+@click.group()
+def bajas() -> None:
+    """Students to deregister (baja) at IMSS."""
+
+
+@bajas.command("pending")
+@click.option("--csv", "as_csv", is_flag=True, help="The IMSS-form CSV (uppercase, no accents).")
+@click.pass_obj
+def bajas_pending(app: App, as_csv: bool) -> None:
+    """Insured students now on leave, withdrawn, or asking for their baja."""
+    from daemon.domain.digest import movements_csv
+
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        cases = [c for c in load_cases(session, app.settings.tz) if c.baja_pending]
+    if as_csv:
+        sys.stdout.write(movements_csv(cases, [c.matricula for c in cases]).decode())
+        return
+    for case in cases:
+        why = "solicitó su baja" if case.baja_requested_on else str(case.student.status)
+        click.echo(f"{case.matricula}\t{case.student.nombre_completo}\t{why}")
+
+
+@bajas.command("done")
+@_action_options
+@click.pass_obj
+def bajas_done(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Mark bajas done at IMSS."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = mark_bajas_done(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
+    _print_report(report, as_json)
+
+
+# --- credentials ------------------------------------------------------------------------
+
+
+@click.group()
+def credenciales() -> None:
+    """Student ID cards: print queue, printed batches, deliveries (FOR-24-02), resellos."""
+
+
+@credenciales.command("pending")
+@click.pass_obj
+def credenciales_pending(app: App) -> None:
+    """The print queue, then printed cards not yet collected."""
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        cases = load_cases(session, app.settings.tz)
+    for case in cases:
+        if case.in_print_queue and case.student.status.is_enrolled:
+            click.echo(f"imprimir\t{case.matricula}\t{case.student.nombre_completo}")
+    for case in cases:
+        if case.awaiting_pickup and case.printed is not None:
+            click.echo(
+                f"entregar\t{case.matricula}\t{case.student.nombre_completo}"
+                f"\t{case.printed.pickup_from}..{case.printed.pickup_until}"
+            )
+
+
+@credenciales.command("printed")
+@_action_options
+@click.option("--all", "whole_queue", is_flag=True, help="Every student in the print queue.")
+@click.option("--from", "pickup_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--until", "pickup_until", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--place", default="", help="Where students collect them.")
+@click.pass_obj
+def credenciales_printed(
+    app: App,
+    matriculas: tuple[str, ...],
+    from_file: Path | None,
+    now: str | None,
+    as_json: bool,
+    whole_queue: bool,
+    pickup_from: datetime,
+    pickup_until: datetime,
+    place: str,
+) -> None:
+    """Record a printed batch; each student gets the pickup notice."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    wanted = None if whole_queue else _matriculas(matriculas, from_file)
+    if wanted is not None and not wanted:
+        raise click.UsageError("name the matrículas, give --file, or use --all")
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        report = record_printed(
+            session,
+            wanted,
+            pickup_from=pickup_from.date(),
+            pickup_until=pickup_until.date(),
+            place=place,
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
+        queue_notices(session, mailing, report.applied, moment)
+    _print_report(report, as_json)
+
+
+@credenciales.command("delivered")
+@_action_options
+@click.pass_obj
+def credenciales_delivered(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Record deliveries in the FOR-24-02 log."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = record_delivered(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
+    _print_report(report, as_json)
+
+
+@credenciales.command("resellada")
+@_action_options
+@click.pass_obj
+def credenciales_resellada(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Record re-stamped cards (resello) for this term."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = record_resello(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
+    _print_report(report, as_json)
+
+
+# --- views and previews -----------------------------------------------------------------
+
+
+@click.command()
+@click.argument("matricula")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def student(app: App, matricula: str, as_json: bool) -> None:
+    """The whole history of one student: decisions, staff actions, mails."""
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        events = student_history(session, matricula)
+        cases = load_cases(session, app.settings.tz, [matricula.strip().upper()])
+    if not cases and not events:
+        raise click.ClickException(f"no student {matricula}")
+    if as_json:
+        click.echo(json.dumps(events, default=str, ensure_ascii=False))
+        return
+    for case in cases:
+        s = case.student
+        click.echo(f"{s.matricula}  {s.nombre_completo}  {s.status}  {s.reply_address()}")
+        click.echo(
+            f"  documento: {case.on_file or '-'}  alta: {case.alta.done_at if case.alta else '-'}"
+            f"  credencial: {case.delivered_on or ('impresa' if case.printed else '-')}"
+        )
+    for event in events:
+        at = event["at"].astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{at}  {event['event']}  {event['detail']}")
+
+
+@click.command()
+@_NOW
+@click.option("--dry-run", is_flag=True, help="Print what is due; queue nothing.")
+@click.pass_obj
+def reminders(app: App, now: str | None, dry_run: bool) -> None:
+    """Run the reminder sweep for a moment (default: now)."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        due = sweep(session, mailing, moment, dry_run=dry_run)
+    for reminder in due:
+        click.echo(
+            f"{reminder.template}\t{reminder.matricula}\t{reminder.case.student.reply_address()}\t{reminder.key}"
+        )
+    verb = "due" if dry_run else "queued"
+    click.echo(f"{len(due)} {verb}", err=True)
+
+
+@click.command()
+@_NOW
+@click.option("--dry-run", is_flag=True, help="Print the digest; queue nothing.")
+@click.pass_obj
+def digest(app: App, now: str | None, dry_run: bool) -> None:
+    """Build the staff digest for a moment and queue it (or print it with --dry-run)."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        prepared = send_digest(session, mailing, moment, dry_run=dry_run)
+    if dry_run:
+        rendered = app.renderer.render(
+            "digest", {**_base(app, local_date(moment, app.settings.tz)), **prepared.context}
+        )
+        click.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+        for name, _type, data in prepared.attachments:
+            click.echo(f"--- {name}\n{data.decode()}")
+    else:
+        click.echo(f"digest queued to {', '.join(app.settings.staff.digest_recipients())}")
+
+
+def _base(app: App, today: date) -> dict[str, object]:
+    from daemon.mail.compose import base_context
+
+    return base_context(app.policy, today)
+
+
+@click.command()
+@_NOW
+@click.option("--dry-run", is_flag=True, help="Show what would be purged.")
+@click.pass_obj
+def purge(app: App, now: str | None, dry_run: bool) -> None:
+    """Apply retention: FOR-24-01 waivers, FOR-24-02 delivery log, raw mails."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        plan = plan_purge(session, app.policy, moment, app.settings.tz)
+        if not dry_run and not plan.empty:
+            apply_purge(session, plan, app.blobs, moment, _actor())
+    for name, count in plan.summary().items():
+        click.echo(f"{name}\t{count}")
+    if dry_run:
+        click.echo("dry run: nothing was deleted", err=True)
+
+
+@click.group()
+def carnets() -> None:
+    """Clinic cards (carnet de citas) students sent for the school's file."""
+
+
+@carnets.command("export")
+@click.pass_obj
+def carnets_export(app: App) -> None:
+    """CSV of students with a carnet on file (e.g. for a field trip list)."""
+    from sqlalchemy import func, select
+
+    from daemon.domain.outcomes import Outcome
+    from daemon.store.schema import DecisionRow, StudentRow
+
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        rows = session.execute(
+            select(StudentRow, func.max(DecisionRow.decided_at))
+            .join(DecisionRow, DecisionRow.matricula == StudentRow.matricula)
+            .where(DecisionRow.outcome == str(Outcome.CARNET_RECEIVED))
+            .group_by(StudentRow.matricula)
+            .order_by(StudentRow.matricula)
+        ).all()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["matricula", "nombre", "programa", "estatus", "carnet_recibido"])
+    for row, received in rows:
+        name = " ".join(p for p in (row.nombres, row.apellido_paterno, row.apellido_materno) if p)
+        writer.writerow(
+            [row.matricula, name, row.programa, row.status, local_date(received, app.settings.tz)]
+        )
