@@ -1,5 +1,15 @@
-"""The PostgreSQL fixtures, until the root conftest registers ``tests.servers.postgres``."""
+"""Real servers for the operations tests (until the root conftest registers them all)."""
 
+from tests.servers.dovecot import dovecot, dovecot_server
+from tests.servers.oauth import oauth_server, oauth_tls_server
 from tests.servers.postgres import database_url, postgres_server, postgres_url
 
-__all__ = ["database_url", "postgres_server", "postgres_url"]
+__all__ = [
+    "database_url",
+    "dovecot",
+    "dovecot_server",
+    "oauth_server",
+    "oauth_tls_server",
+    "postgres_server",
+    "postgres_url",
+]

@@ -18,9 +18,8 @@ from daemon.mail.oauth import (
     google_service_account,
     microsoft_client_credentials,
 )
-from tests.servers.oauth import OAuthServer, oauth_server, oauth_tls_server
+from tests.servers.oauth import OAuthServer
 
-__all__ = ["oauth_server", "oauth_tls_server"]
 pytestmark = pytest.mark.integration
 
 MAILBOX = "servicios.estudiantiles@ute.example.edu.mx"

@@ -1,0 +1,136 @@
+"""afilia doctor: a clear checklist, the fix for each failure, non-zero when go-live is blocked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from daemon.cli import main
+from daemon.store.db import make_engine, upgrade
+from tests.integration.ops.setups import write_config
+from tests.servers.dovecot import DovecotAccount
+from tests.servers.oauth import OAuthServer
+
+pytestmark = pytest.mark.integration
+
+
+def doctor(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--config", str(config), "doctor", *args])
+
+
+def ready_state(config: Path) -> None:
+    """What 'afilia db upgrade' and systemd's StateDirectory= leave behind."""
+    state = config.parent / "state"
+    state.mkdir(mode=0o700, exist_ok=True)
+    engine = make_engine(f"sqlite:///{state / 'afilia.db'}")
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_a_config_that_does_not_load_is_shown_with_its_errors(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra="unknown_key = 1")
+    result = doctor(config)
+    assert result.exit_code == 1
+    assert f"✗ config: {config}: invalid configuration" in result.output
+    assert "unknown_key: Extra inputs are not permitted" in result.output
+    assert f"fix: edit {config}" in result.output
+    assert "1 problem(s) block go-live" in result.output
+
+
+def test_a_broken_set_up_lists_each_failure_with_its_fix(
+    tmp_path: Path,
+    dovecot: DovecotAccount,
+    oauth_server: OAuthServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AFILIA_DOCTOR_TEST_WRONG_PASSWORD", "not-the-password")
+    oauth_server.state.clients["afilia-app"] = ""
+    (tmp_path / "state").mkdir(mode=0o755)
+    os.chmod(tmp_path / "state", 0o755)
+    (tmp_path / "state" / "smtp-refresh-token").write_text("rt-revoked-long-ago")
+    config = write_config(
+        tmp_path,
+        profile="no-such-profile",
+        mailboxes=f"""
+[[mailboxes]]
+kind = "imap"
+name = "servicios"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+username = "{dovecot.user}"
+password_env = "AFILIA_DOCTOR_TEST_WRONG_PASSWORD"
+""",
+        outgoing=f"""
+[outgoing.transport]
+kind = "smtp"
+host = "127.0.0.1"
+port = 1
+security = "none"
+username = "servicios.estudiantiles@ute.example.edu.mx"
+auth = "oauth2_generic"
+[outgoing.transport.oauth2]
+client_id = "afilia-app"
+token_url = "{oauth_server.token_url}"
+refresh_token_file = "smtp-refresh-token"
+""",
+    )
+    result = doctor(config)
+    out = result.output
+    print(out)  # the report quotes it
+    assert result.exit_code == 1
+    assert "✓ config:" in out
+    assert "✗ rules profile: rules profile 'no-such-profile' not found" in out
+    assert "✗ schema: database schema is at empty database" in out
+    assert "fix: run 'afilia db upgrade'" in out
+    assert "is 0755: others can read students' documents" in out
+    assert "✗ oauth2 smtp: " in out
+    assert "refused the token request: invalid_grant" in out
+    assert "fix: run 'afilia auth login' to get a new refresh token" in out
+    assert f"✗ mailbox servicios: login rejected for {dovecot.user}@127.0.0.1" in out
+    assert "[AUTHENTICATIONFAILED] Authentication failed." in out
+    assert "✗ smtp: no OAuth2 token (see above)" in out
+    assert "block go-live" in out
+
+
+def test_a_good_local_set_up_is_ready(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    ready_state(config)
+    result = doctor(config, "--fix")  # --fix creates the local Maildir
+    assert result.exit_code == 0, result.output
+    assert "✓ templates: every template renders with sample data" in result.output
+    assert "✓ schema: at " in result.output
+    assert "is 0700 and ours" in result.output
+    assert "! outgoing mail: replies go to the local Maildir" in result.output
+    assert "Ready for go-live; 1 warning(s)." in result.output
+
+
+def test_fix_creates_the_missing_imap_folder(tmp_path: Path, dovecot: DovecotAccount) -> None:
+    config = write_config(
+        tmp_path,
+        mailboxes=f"""
+[[mailboxes]]
+kind = "imap"
+name = "servicios"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+username = "{dovecot.user}"
+password_file = "{tmp_path / "imap-password"}"
+""",
+    )
+    (tmp_path / "imap-password").write_text(dovecot.password)
+    ready_state(config)
+
+    before = doctor(config)
+    assert "✓ mailbox servicios: logged in as" in before.output
+    assert "✗ mailbox servicios folders: missing: afilia/procesados" in before.output
+    assert before.exit_code == 1
+
+    fixed = doctor(config, "--fix")
+    assert "✓ mailbox servicios folders: created afilia/procesados" in fixed.output
+    assert fixed.exit_code == 0, fixed.output
+    assert doctor(config).exit_code == 0
