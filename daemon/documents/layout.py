@@ -1,0 +1,86 @@
+"""Text as positioned runs, the common ground of every text source (PDFium, pdfplumber, OCR).
+
+A ``Segment`` is a run of text on one line that the producer wrote in one go (a cell, a
+label, a value). Parsers look values up by where they sit relative to their label, so the
+same parser reads label:value lines, two-column tables and labels above values.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    text: str
+    page: int
+    x0: float
+    x1: float
+    top: float  # distance from the top of the page, growing downwards
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    page: int
+    top: float
+    bottom: float
+    segments: tuple[Segment, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+
+def fold(text: str) -> str:
+    """Upper case without accents, single spaces: what labels are matched against.
+
+    Keeps the length of ``text`` (one output char per input char) so a match in the folded
+    text indexes the original."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFD", ch)[0]
+        out.append(" " if base.isspace() else base.upper()[:1] or " ")
+    return "".join(out)
+
+
+def clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" :;,.-\t")
+
+
+def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:
+    """Group segments into lines: same page, vertical centres within half a line height."""
+    ordered = sorted(segments, key=lambda s: (s.page, (s.top + s.bottom) / 2, s.x0))
+    lines: list[list[Segment]] = []
+    for seg in ordered:
+        if not seg.text.strip():
+            continue
+        if lines:
+            last = lines[-1]
+            centre = (seg.top + seg.bottom) / 2
+            ref = last[0]
+            ref_centre = (ref.top + ref.bottom) / 2
+            if seg.page == ref.page and abs(centre - ref_centre) <= min(ref.height, seg.height) / 2:
+                last.append(seg)
+                continue
+        lines.append([seg])
+    return tuple(
+        Line(
+            page=group[0].page,
+            top=min(s.top for s in group),
+            bottom=max(s.bottom for s in group),
+            segments=tuple(sorted(group, key=lambda s: s.x0)),
+        )
+        for group in lines
+    )
+
+
+def full_text(lines: Sequence[Line]) -> str:
+    return "\n".join(line.text for line in lines)

@@ -1,0 +1,34 @@
+"""The hard limits every read runs under (``[limits]`` in the config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.config import LimitSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_pages: int = 20
+    seconds: float = 10.0  # wall clock per attachment, enforced by killing the worker
+    memory_mb: int = 768  # RLIMIT_AS of each worker
+    ocr: bool = False
+    zip_max_entries: int = 10
+    zip_max_total_bytes: int = 20 * 1024 * 1024
+    zip_max_ratio: int = 100
+
+    @classmethod
+    def from_settings(cls, limits: LimitSettings) -> ReadLimits:
+        return cls(
+            max_attachment_bytes=limits.max_attachment_bytes,
+            max_pages=limits.max_pages,
+            seconds=limits.parse_seconds,
+            memory_mb=limits.parse_memory_mb,
+            ocr=limits.ocr,
+            zip_max_entries=limits.zip_max_entries,
+            zip_max_total_bytes=limits.zip_max_total_bytes,
+            zip_max_ratio=limits.zip_max_ratio,
+        )

@@ -1,0 +1,163 @@
+"""PDF bytes -> positioned text, with PDFium first and pdfplumber's layout analysis second.
+
+PDFium extracts a constancia's text in a few milliseconds; pdfminer (under pdfplumber)
+takes tens. Parsers ask for the pdfplumber view only when the PDFium one left them unsure.
+Neither library caps memory or time: callers run this in a ``DocumentReader`` worker.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+from daemon.documents.layout import Line, Segment, lines_of
+
+
+class PdfRefused(Exception):
+    """The PDF cannot or must not be read (encrypted, corrupt, over a limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfText:
+    lines: tuple[Line, ...]
+    pages: int
+    form_fields: tuple[tuple[str, str], ...]  # (field name, value) of filled AcroForm fields
+    has_ink: bool  # drawn curves or images: a handwritten signature, a stamp, a scan
+    has_images: bool
+    source: str  # "pypdfium2" / "pdfplumber"
+
+
+def open_pdf(data: bytes, max_pages: int) -> pypdfium2.PdfDocument:
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as err:
+        if getattr(err, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise PdfRefused("encrypted PDF (needs a password)") from err
+        raise PdfRefused(f"corrupt PDF ({err})") from err
+    pages = len(document)
+    if pages == 0:
+        document.close()
+        raise PdfRefused("PDF without pages")
+    if pages > max_pages:
+        document.close()
+        raise PdfRefused(f"PDF has {pages} pages, limit {max_pages}")
+    return document
+
+
+def read_pdfium(data: bytes, max_pages: int) -> PdfText:
+    """The fast path: text runs (PDFium's rectangles) with their positions."""
+    document = open_pdf(data, max_pages)
+    pages = len(document)
+    try:
+        segments: list[Segment] = []
+        has_ink = has_images = False
+        for number in range(len(document)):
+            page = document[number]
+            height = page.get_height()
+            textpage = page.get_textpage()
+            for i in range(textpage.count_rects()):
+                left, bottom, right, top = textpage.get_rect(i)
+                text = textpage.get_text_bounded(left, bottom, right, top)
+                if text.strip():
+                    segments.append(
+                        Segment(text.strip(), number, left, right, height - top, height - bottom)
+                    )
+            ink, images = _ink(page)
+            has_ink, has_images = has_ink or ink, has_images or images
+            textpage.close()
+            page.close()
+        fields = _form_fields(document) if document.get_formtype() else ()
+    finally:
+        document.close()
+    return PdfText(lines_of(segments), pages, fields, has_ink, has_images, "pypdfium2")
+
+
+def _ink(page: pypdfium2.PdfPage) -> tuple[bool, bool]:
+    """(curves or images drawn, images drawn): a signature is drawn, never typed."""
+    ink = images = False
+    for obj in page.get_objects(max_depth=2):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            ink = images = True
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH and not ink:
+            count = pdfium_c.FPDFPath_CountSegments(obj.raw)
+            for k in range(min(count, 200)):
+                segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
+                if pdfium_c.FPDFPathSegment_GetType(segment) == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                    ink = True
+                    break
+    return ink, images
+
+
+def _form_fields(document: pypdfium2.PdfDocument) -> tuple[tuple[str, str], ...]:
+    """Filled AcroForm fields, read through PDFium's form API (values are not page text)."""
+    document.init_forms()
+    handle = document.formenv.raw
+    found: list[tuple[str, str]] = []
+    for number in range(len(document)):
+        page = document[number]
+        for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+            annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
+            try:
+                if pdfium_c.FPDFAnnot_GetSubtype(annot) != pdfium_c.FPDF_ANNOT_WIDGET:
+                    continue
+                name = _utf16(pdfium_c.FPDFAnnot_GetFormFieldName, handle, annot)
+                value = _utf16(pdfium_c.FPDFAnnot_GetFormFieldValue, handle, annot)
+                if name and value.strip():
+                    found.append((name, value.strip()))
+            finally:
+                pdfium_c.FPDFPage_CloseAnnot(annot)
+        page.close()
+    return tuple(found)
+
+
+def _utf16(getter: object, handle: object, annot: object) -> str:
+    size = getter(handle, annot, None, 0)  # type: ignore[operator]
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    getter(handle, annot, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)  # type: ignore[operator]
+    return buffer.raw[: size - 2].decode("utf-16-le", errors="replace")
+
+
+def read_pdfplumber(data: bytes, max_pages: int) -> PdfText:
+    """The careful path: pdfminer's layout analysis, words merged back into runs."""
+    import io
+
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > max_pages:
+                raise PdfRefused(f"PDF has {len(pdf.pages)} pages, limit {max_pages}")
+            segments: list[Segment] = []
+            has_images = False
+            for number, page in enumerate(pdf.pages):
+                words = page.extract_words(extra_attrs=["fontname", "size"])
+                segments.extend(_runs(words, number))
+                has_images = has_images or bool(page.images)
+            pages = len(pdf.pages)
+    except PDFSyntaxError as err:
+        raise PdfRefused(f"corrupt PDF ({err})") from err
+    return PdfText(lines_of(segments), pages, (), has_images, has_images, "pdfplumber")
+
+
+def _runs(words: list[dict[str, object]], page: int) -> list[Segment]:
+    """Merge words on one line into runs unless a wide gap or a font change separates them."""
+    runs: list[Segment] = []
+    for word in words:
+        text = str(word["text"])
+        x0, x1 = float(word["x0"]), float(word["x1"])  # type: ignore[arg-type]
+        top, bottom = float(word["top"]), float(word["bottom"])  # type: ignore[arg-type]
+        if runs:
+            last = runs[-1]
+            same_line = abs(top - last.top) < (bottom - top) / 2
+            gap = x0 - last.x1
+            if same_line and 0 <= gap < (bottom - top) * 0.6:
+                runs[-1] = Segment(last.text + " " + text, page, last.x0, x1, last.top, bottom)
+                continue
+        runs.append(Segment(text, page, x0, x1, top, bottom))
+    return runs

@@ -1,0 +1,72 @@
+"""Dates as Mexican documents write them: 18/11/2026, 18/11/2026 10:32:05, 18-NOV-2026,
+"18 de noviembre de 2026", "Ciudad de México, a 18 de noviembre del 2026". Day first, always."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from daemon.documents.layout import fold
+
+MONTHS = {
+    "ENERO": 1,
+    "FEBRERO": 2,
+    "MARZO": 3,
+    "ABRIL": 4,
+    "MAYO": 5,
+    "JUNIO": 6,
+    "JULIO": 7,
+    "AGOSTO": 8,
+    "SEPTIEMBRE": 9,
+    "SETIEMBRE": 9,
+    "OCTUBRE": 10,
+    "NOVIEMBRE": 11,
+    "DICIEMBRE": 12,
+}
+_ABBREVIATIONS = {name[:3]: number for name, number in MONTHS.items()}
+_ABBREVIATIONS["SET"] = 9
+
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_WORDS = re.compile(
+    r"(?<![0-9A-Z])(\d{1,2})\s*(?:DE\s+|[/.-]\s*)?([A-Z]{3,10})\.?\s*(?:DE[L]?\s+|[/.-]\s*)?(\d{4})(?!\d)"
+)
+
+
+def parse_spanish_date(text: str | None) -> date | None:
+    """The first date written in ``text``, or ``None``. Two-digit years are 20xx."""
+    if not text:
+        return None
+    folded = fold(text)
+    candidates: list[tuple[int, date]] = []
+    for match in _NUMERIC.finditer(folded):
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000
+        found = _date(year, month, day)
+        if found:
+            candidates.append((match.start(), found))
+            break
+    for match in _ISO.finditer(folded):
+        found = _date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if found:
+            candidates.append((match.start(), found))
+            break
+    for match in _WORDS.finditer(folded):
+        word = match.group(2)
+        month = MONTHS.get(word) or (_ABBREVIATIONS.get(word[:3]) if len(word) <= 4 else None)
+        if month:
+            found = _date(int(match.group(3)), month, int(match.group(1)))
+            if found:
+                candidates.append((match.start(), found))
+                break
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    if not 1900 <= year <= 2199:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

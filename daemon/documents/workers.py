@@ -1,0 +1,176 @@
+"""A pool of killable worker processes that read attachments under hard limits.
+
+PDFium is not thread-safe, and neither it nor pdfminer caps decompression or time: a 200 KB
+PDF can inflate to gigabytes, pdfminer has open hang reports. So the daemon never parses in
+its own process. Each worker runs under ``RLIMIT_AS``; a worker that overruns its wall-clock
+budget is killed and replaced, and the attachment it held gets an UNSAFE reading. Workers
+are started with ``spawn`` (no inherited threads or PDFium state) and reused between files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from types import TracebackType
+from typing import Any
+
+from daemon.documents.limits import ReadLimits
+from daemon.documents.reading import read_attachment, unsafe
+from daemon.domain.facts import DocumentReading
+from daemon.errors import TransientError
+
+_READY = "ready"
+_START_SECONDS = 60.0  # importing PDFium and pdfminer in a fresh interpreter
+
+
+def _serve(conn: Connection, limits: ReadLimits) -> None:
+    """Worker main loop: cap our own memory, then read whatever the parent sends."""
+    import resource
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: one core per worker
+    cap = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    conn.send(_READY)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        filename, content_type, data = item
+        try:
+            result = read_attachment(filename, content_type, data, limits)
+        except MemoryError:
+            result = [unsafe(filename, data, f"over the {limits.memory_mb} MiB memory limit")]
+        conn.send(result)
+
+
+class ReaderUnavailable(TransientError):
+    """The worker processes cannot start (e.g. the machine is out of memory)."""
+
+
+class _Worker:
+    def __init__(self, context: Any, limits: ReadLimits) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=_serve, args=(child, limits), name="afilia-reader", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.started = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if self.started:
+            return True
+        try:
+            if self.conn.poll(timeout):
+                self.started = self.conn.recv() == _READY
+        except (EOFError, OSError):
+            return False
+        return self.started
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class DocumentReader:
+    """``read_many`` reads attachments in parallel, each in a worker with hard limits."""
+
+    def __init__(self, limits: ReadLimits, workers: int = 0) -> None:
+        self.limits = limits
+        self.size = workers or os.cpu_count() or 1
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> DocumentReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._context, self.limits)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start its successor without waiting for it to be ready."""
+        worker.kill()
+        self._workers[self._workers.index(worker)] = self._spawn()
+
+    def read_many(self, items: Sequence[tuple[str, str, bytes]]) -> list[list[DocumentReading]]:
+        """Readings for each ``(filename, content_type, data)``, in input order."""
+        results: list[list[DocumentReading] | None] = [None] * len(items)
+        pending: deque[int] = deque()
+        for index, (filename, _type, data) in enumerate(items):
+            if len(data) > self.limits.max_attachment_bytes:  # no need to ship it anywhere
+                results[index] = read_attachment(filename, _type, data, self.limits)
+            else:
+                pending.append(index)
+        while pending and len(self._workers) < min(self.size, len(pending)):
+            self._workers.append(self._spawn())
+        busy: dict[int, tuple[_Worker, int, float]] = {}  # id(worker) -> (worker, item, deadline)
+        start_by = time.monotonic() + _START_SECONDS
+        while pending or busy:
+            starting = [w for w in self._workers if not w.wait_ready(0)]
+            for worker in self._workers:
+                if pending and worker.started and id(worker) not in busy:
+                    index = pending.popleft()
+                    try:
+                        worker.conn.send(items[index])
+                    except (OSError, ValueError):
+                        pending.appendleft(index)
+                        self._replace(worker)
+                        continue
+                    busy[id(worker)] = (worker, index, time.monotonic() + self.limits.seconds)
+            if starting and not busy and time.monotonic() > start_by:
+                raise ReaderUnavailable("document reader processes do not start")
+            deadlines = [deadline for _w, _i, deadline in busy.values()] or [start_by]
+            timeout = max(min(deadlines) - time.monotonic(), 0)
+            watched = [w.conn for w, _i, _d in busy.values()] + [w.conn for w in starting]
+            ready = wait(watched, timeout)
+            for key, (worker, index, deadline) in list(busy.items()):
+                filename, _type, data = items[index]
+                if worker.conn in ready:
+                    try:
+                        results[index] = worker.conn.recv()
+                    except (EOFError, OSError):
+                        results[index] = [unsafe(filename, data, self._death(worker))]
+                        self._replace(worker)
+                    del busy[key]
+                elif time.monotonic() >= deadline:
+                    detail = f"reading took longer than {self.limits.seconds:g} s"
+                    results[index] = [unsafe(filename, data, detail)]
+                    self._replace(worker)
+                    del busy[key]
+            for worker in starting:
+                if worker.conn in ready and not worker.wait_ready(0):
+                    self._replace(worker)  # died while starting (EOF)
+        return [r if r is not None else [] for r in results]
+
+    def _death(self, worker: _Worker) -> str:
+        worker.process.join(1)
+        code = worker.process.exitcode
+        return f"reader process died (exit {code}; memory limit {self.limits.memory_mb} MiB?)"
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(2)
+            worker.kill()
+        self._workers = []
