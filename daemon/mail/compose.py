@@ -47,6 +47,7 @@ _MONTHS = [
 ]
 _WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
 _SAMPLES = "_samples.toml"
+_NONE = "__none__"
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _MAX_REFERENCES = 20
 
@@ -287,7 +288,9 @@ def _tidy_text(text: str) -> str:
 
 
 def _sample_value(key: str, value: Any) -> Any:
-    """A ``student`` table becomes a real ``Student``; other tables read as objects."""
+    """A ``student`` table becomes a real ``Student``, ``"__none__"`` None (TOML has no null)."""
+    if value == _NONE:
+        return None
     if isinstance(value, dict) and key == "student":
         fields = dict(value)
         if "status" in fields:
