@@ -52,13 +52,17 @@ def status(app: App, as_json: bool) -> None:
     """Health from the database: mailboxes last read, outbox queue, today's decisions."""
     import json
 
-    from daemon.health_report import health_summary, render_summary
+    from daemon.metrics import health_summary, render_summary
+    from daemon.store.db import require_current_schema
 
-    summary = health_summary(app.sessions, datetime.now(UTC), app.settings.tz)
+    settings = app.settings
+    require_current_schema(app.engine)
+    names = [m.name for m in settings.mailboxes]
+    summary = health_summary(app.sessions, datetime.now(UTC), settings.tz, names)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
-        click.echo(render_summary(summary))
+        click.echo(render_summary(summary, settings.tz))
 
 
 @click.group()
