@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from daemon.bootstrap import App
+from daemon.config import AuthMethod, ImapSource, SmtpOutgoing, _ServerLogin
+from daemon.errors import ConfigError
 
 
 def register(main: click.Group) -> None:
@@ -93,17 +95,64 @@ def auth_login(
     Prints a URL; open it, sign in as the mailbox, and paste back the address the browser
     ends on (it fails to load: that is expected) or just its code= value.
     """
-    from daemon.mail.oauth_login import interactive_login
+    import secrets
 
-    interactive_login(
-        app,
-        mailbox_name=mailbox_name,
-        for_smtp=for_smtp,
-        authorize_url=authorize_url,
-        redirect_uri=redirect_uri,
-        prompt=lambda text: click.prompt(text, err=True),
-        say=lambda text: click.echo(text, err=True),
+    from daemon.mail import oauth
+
+    name, login = _oauth_login(app, mailbox_name, for_smtp)
+    settings = login.oauth2
+    assert settings is not None
+    if settings.refresh_token_file is None:
+        raise ConfigError(
+            f"{name}: 'afilia auth login' is for refresh tokens; set oauth2.refresh_token_file "
+            "(client-credentials and service-account set-ups need no sign-in)"
+        )
+    token_file = settings.refresh_token_file
+    if not token_file.is_absolute():
+        token_file = app.settings.state_dir / token_file
+    client_id = settings.client_id
+    if not client_id:
+        raise ConfigError(f"{name}: oauth2.client_id is missing")
+    endpoints = oauth.authorization_endpoints(login.auth, settings, authorize_url)
+    verifier, challenge = oauth.pkce_pair()
+    state = secrets.token_urlsafe(16)
+    url = oauth.authorization_url(
+        endpoints, client_id, redirect_uri, state, challenge, login_hint=login.username
     )
+    click.echo(f"Sign in as {login.username} ({name}) here:\n\n  {url}\n", err=True)
+    pasted = click.prompt("Paste the address the browser ended on (or its code)", err=True)
+    code = oauth.code_from_pasted(pasted, state)
+    grant = oauth.exchange_code(
+        endpoints, client_id, settings.client_secret(), code, redirect_uri, verifier
+    )
+    assert grant.refresh_token is not None
+    oauth.store_refresh_token(token_file, grant.refresh_token)
+    provider = oauth.build_token_provider(login, state_dir=app.settings.state_dir)
+    assert provider is not None
+    provider(force_refresh=True)  # proves the stored token works before we say so
+    click.echo(f"refresh token stored in {token_file} (0600); {name} is ready", err=True)
+
+
+def _oauth_login(app: App, mailbox_name: str | None, for_smtp: bool) -> tuple[str, _ServerLogin]:
+    """The login section to sign in for; the only OAuth2 one when none is named."""
+    candidates: list[tuple[str, _ServerLogin]] = []
+    for source in app.settings.mailboxes:
+        if isinstance(source, ImapSource) and source.auth is not AuthMethod.PASSWORD:
+            candidates.append((f"mailbox {source.name}", source))
+    transport = app.settings.outgoing.transport
+    if isinstance(transport, SmtpOutgoing) and transport.auth is not AuthMethod.PASSWORD:
+        candidates.append(("smtp", transport))
+    if mailbox_name:
+        wanted = f"mailbox {mailbox_name}"
+        candidates = [c for c in candidates if c[0] == wanted]
+    elif for_smtp:
+        candidates = [c for c in candidates if c[0] == "smtp"]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ConfigError('no matching IMAP/SMTP login uses OAuth2 (auth = "oauth2_...")')
+    names = ", ".join(c[0] for c in candidates)
+    raise ConfigError(f"several OAuth2 logins ({names}): choose one with --mailbox or --smtp")
 
 
 @click.command("backup")

@@ -471,3 +471,77 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(64)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+# -- afilia auth login: the authorization-code flow, once, by the admin ---------------------------
+
+
+def authorization_url(
+    endpoints: AuthorizationEndpoints,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    code_challenge: str,
+    login_hint: str = "",
+) -> str:
+    query = {
+        "client_id": client_id,
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(endpoints.scopes),
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+        **dict(endpoints.extra),
+    }
+    if login_hint:
+        query["login_hint"] = login_hint
+    return f"{endpoints.authorize_url}?{urllib.parse.urlencode(query)}"
+
+
+def code_from_pasted(pasted: str, expected_state: str) -> str:
+    """The code from what the admin pasted: the whole redirect address, or the code alone."""
+    pasted = pasted.strip()
+    if "?" not in pasted and "=" not in pasted:
+        if not pasted:
+            raise ConfigError("nothing pasted: paste the address the browser ended on")
+        return pasted
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(pasted).query or pasted)
+    if "error" in query:
+        described = query.get("error_description", query["error"])[0]
+        raise PermanentError(f"the provider refused the sign-in: {described}")
+    if query.get("state", [expected_state])[0] != expected_state:
+        raise PermanentError("the pasted address is from another sign-in (state differs)")
+    if "code" not in query:
+        raise ConfigError("no code= in the pasted address")
+    return query["code"][0]
+
+
+def exchange_code(
+    endpoints: AuthorizationEndpoints,
+    client_id: str,
+    client_secret: str | None,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+) -> Grant:
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": client_id,
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": code_verifier,
+    }
+    if client_secret:
+        form["client_secret"] = client_secret
+    result = post_token_request(endpoints.token_url, form)
+    if "access_token" not in result:
+        raise _token_error(endpoints.token_url, result)
+    if not result.get("refresh_token"):
+        raise PermanentError(
+            "the provider gave no refresh token: ask for offline access "
+            "(Microsoft: the offline_access scope; Google: access_type=offline, prompt=consent)"
+        )
+    return Grant(
+        result["access_token"], float(result.get("expires_in", 3600)), result["refresh_token"]
+    )
