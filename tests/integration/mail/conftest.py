@@ -7,3 +7,4 @@ from tests.servers.dovecot import (  # noqa: F401 - pytest fixtures
     dovecot_without_move,
     dovecot_without_move_server,
 )
+from tests.servers.smtp import smtp_server, smtp_server_factory  # noqa: F401
