@@ -17,6 +17,7 @@ import datetime as dt
 import ipaddress
 import json
 import secrets
+import socket
 import ssl
 import threading
 import time
@@ -274,3 +275,70 @@ def oauth_tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     yield from serve_oauth(tmp_path, tls=True)
+
+
+# -- an SMTP server that accepts XOAUTH2 bearer tokens this OAuth server issued ---------------
+
+
+@dataclass
+class XOAuth2Smtp:
+    host: str
+    port: int
+    received: list[Any]  # aiosmtpd envelopes
+    logins: list[str]  # users that authenticated
+
+
+class _XOAuth2Handler:
+    def __init__(self, state: OAuthState) -> None:
+        self.state = state
+        self.received: list[Any] = []
+        self.logins: list[str] = []
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:
+        import base64
+
+        from aiosmtpd.smtp import AuthResult
+
+        if len(args) < 2:  # no initial response: ask for it (RFC 4954 334 continuation)
+            blob = await server.challenge_auth("", encode_to_b64=False)
+            raw = blob if isinstance(blob, bytes) else b""
+        else:
+            raw = base64.b64decode(args[1])
+        fields = dict(
+            part.split("=", 1) for part in raw.decode(errors="replace").split("\x01") if "=" in part
+        )
+        user = fields.get("user", "")
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        with self.state.lock:
+            subject = self.state.active_subject(token)
+        if subject != user:
+            return AuthResult(success=False, handled=False)
+        self.logins.append(user)
+        return AuthResult(success=True, auth_data=user)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def xoauth2_smtp(oauth_server: OAuthServer) -> Iterator[XOAuth2Smtp]:
+    """aiosmtpd on loopback offering AUTH XOAUTH2, checked against ``oauth_server``'s tokens."""
+    from aiosmtpd.controller import Controller
+
+    handler = _XOAuth2Handler(oauth_server.state)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        auth_require_tls=False,
+        auth_exclude_mechanism=["LOGIN", "PLAIN"],
+    )
+    controller.start()
+    try:
+        yield XOAuth2Smtp("127.0.0.1", port, handler.received, handler.logins)
+    finally:
+        controller.stop()

@@ -12,7 +12,7 @@ from daemon.cli import main
 from daemon.store.db import make_engine, upgrade
 from tests.integration.ops.setups import write_config
 from tests.servers.dovecot import DovecotAccount
-from tests.servers.oauth import OAuthServer
+from tests.servers.oauth import OAuthServer, XOAuth2Smtp
 
 pytestmark = pytest.mark.integration
 
@@ -134,3 +134,38 @@ password_file = "{tmp_path / "imap-password"}"
     assert "✓ mailbox servicios folders: created afilia/procesados" in fixed.output
     assert fixed.exit_code == 0, fixed.output
     assert doctor(config).exit_code == 0
+
+
+def test_send_test_goes_out_through_smtp_with_xoauth2(
+    tmp_path: Path,
+    oauth_server: OAuthServer,
+    xoauth2_smtp: XOAuth2Smtp,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    oauth_server.state.clients["afilia-app"] = "app-secret"
+    monkeypatch.setenv("AFILIA_TEST_OAUTH_SECRET", "app-secret")
+    config = write_config(
+        tmp_path,
+        outgoing=f"""
+[outgoing.transport]
+kind = "smtp"
+host = "127.0.0.1"
+port = {xoauth2_smtp.port}
+security = "none"
+username = "app:afilia-app"
+auth = "oauth2_generic"
+[outgoing.transport.oauth2]
+client_id = "afilia-app"
+client_secret_env = "AFILIA_TEST_OAUTH_SECRET"
+token_url = "{oauth_server.token_url}"
+""",
+    )
+    ready_state(config)
+    result = doctor(config, "--fix", "--send-test", "sysadmin@ute.example.edu.mx")
+    assert result.exit_code == 0, result.output
+    assert "✓ oauth2 smtp: oauth2_generic: token obtained for app:afilia-app" in result.output
+    assert "test mail sent to sysadmin@ute.example.edu.mx" in result.output
+    assert xoauth2_smtp.logins == ["app:afilia-app"]
+    [envelope] = xoauth2_smtp.received
+    assert envelope.rcpt_tos == ["sysadmin@ute.example.edu.mx"]
+    assert b"afilia doctor --send-test" in envelope.original_content
