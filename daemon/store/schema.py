@@ -171,3 +171,8 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The procedure tables (issue 4) live in their own module; importing it here registers them
+# on Base.metadata for Alembic and for every session.
+import daemon.store.procedure  # noqa: E402, F401
