@@ -34,6 +34,7 @@ import pytest
 from imapclient import IMAPClient
 
 from daemon.config import ImapSource
+from tests.servers.tls import test_ca
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "afilia-test-password"
@@ -64,6 +65,9 @@ class DovecotServer:
     root: Path
     port: int
     capabilities: str = ""  # imap_capability override ("" = Dovecot's own list)
+    tls: bool = False  # STARTTLS on ``port`` and implicit TLS on ``tls_port`` (test CA)
+    tls_port: int = 0
+    xoauth2: bool = False  # accept XOAUTH2, checking the bearer token like the password
     process: subprocess.Popen[bytes] | None = None
     users: dict[str, str] = field(default_factory=_users)
 
@@ -83,6 +87,15 @@ class DovecotServer:
         mail_user = pwd.getpwnam(self.users["mail"])
         os.chown(mail_root, mail_user.pw_uid, mail_user.pw_gid)
         capability = f"imap_capability = {self.capabilities}\n" if self.capabilities else ""
+        ssl_settings = "ssl = no"
+        xoauth2 = " xoauth2" if self.xoauth2 else ""
+        if self.tls:
+            pem = test_ca().issue_cert("127.0.0.1", "localhost")
+            (self.root / "cert.pem").write_bytes(b"".join(b.bytes() for b in pem.cert_chain_pems))
+            (self.root / "key.pem").write_bytes(pem.private_key_pem.bytes())
+            ssl_settings = (
+                f"ssl = yes\nssl_cert = <{self.root}/cert.pem\nssl_key = <{self.root}/key.pem"
+            )
         chroot = "" if os.geteuid() == 0 else "service imap-login {\n  chroot =\n}\n"
         self.config_path.write_text(
             f"""
@@ -91,12 +104,12 @@ state_dir = {self.root}/state
 log_path = {self.log_path}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl_settings}
 disable_plaintext_auth = no
 # Tests log in wrongly on purpose: no failure delay, no per-IP penalty for loopback.
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
-auth_mechanisms = plain login
+auth_mechanisms = plain login{xoauth2}
 default_internal_user = {self.users["internal"]}
 default_internal_group = {grp.getgrgid(pwd.getpwnam(self.users["internal"]).pw_gid).gr_name}
 default_login_user = {self.users["login"]}
@@ -123,7 +136,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -261,12 +276,19 @@ class DovecotAccount:
             return [str(name) for _flags, _delim, name in client.list_folders()]
 
 
-def _start(capabilities: str = "") -> DovecotServer:
+def _start(capabilities: str = "", *, tls: bool = False, xoauth2: bool = False) -> DovecotServer:
     if not Path(DOVECOT).exists():
         pytest.skip("dovecot is not installed (scripts/test installs dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="afilia-dovecot-"))
     root.chmod(0o755)  # Dovecot's unprivileged processes must reach their files
-    server = DovecotServer(root=root, port=free_port(), capabilities=capabilities)
+    server = DovecotServer(
+        root=root,
+        port=free_port(),
+        capabilities=capabilities,
+        tls=tls,
+        tls_port=free_port() if tls else 0,
+        xoauth2=xoauth2,
+    )
     server.start()
     return server
 
@@ -307,12 +329,13 @@ def dovecot_without_move(dovecot_without_move_server: DovecotServer) -> DovecotA
 
 
 @pytest.fixture
-def dovecot_server_factory() -> Iterator[Callable[[], DovecotServer]]:
-    """Private servers for tests that stop or restart them; all removed afterwards."""
+def dovecot_server_factory() -> Iterator[Callable[..., DovecotServer]]:
+    """Private servers for tests that stop or restart them, or need ``tls=True``
+    (STARTTLS/IMAPS with the test CA) or ``xoauth2=True``; all removed afterwards."""
     started: list[DovecotServer] = []
 
-    def make() -> DovecotServer:
-        server = _start()
+    def make(*, tls: bool = False, xoauth2: bool = False) -> DovecotServer:
+        server = _start(tls=tls, xoauth2=xoauth2)
         started.append(server)
         return server
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +13,7 @@ from daemon.mail.imap_mailbox import ImapMailbox
 from daemon.mail.inbound import parse_mail
 from tests.fixtures.emails import student_mail
 from tests.servers.dovecot import DovecotAccount, DovecotServer
+from tests.servers.tls import client_context
 
 pytestmark = pytest.mark.integration
 
@@ -188,3 +190,47 @@ def test_reconnects_after_the_server_restarts(
     assert ids == ["<before@x>", "<after@x>"]
     box.mark_processed(before.ref)
     box.close()
+
+
+def test_xoauth2_login_refreshes_a_rejected_token_once(
+    dovecot_server_factory: Callable[..., DovecotServer],
+) -> None:
+    # This Dovecot checks an XOAUTH2 bearer token like a password.
+    dovecot = dovecot_server_factory(xoauth2=True).new_account()
+    dovecot.append(student_mail())
+    asked: list[bool] = []
+
+    def tokens(force_refresh: bool) -> str:
+        asked.append(force_refresh)
+        return dovecot.password if force_refresh else "expired-token"
+
+    box = ImapMailbox(dovecot.settings(), None, tokens)
+    assert len(list(box.pending())) == 1
+    assert asked == [False, True]
+    box.close()
+
+
+def test_xoauth2_with_a_revoked_token_is_a_permanent_error(
+    dovecot_server_factory: Callable[..., DovecotServer],
+) -> None:
+    dovecot = dovecot_server_factory(xoauth2=True).new_account()
+    box = ImapMailbox(dovecot.settings(), None, lambda _force: "revoked-token")
+    with pytest.raises(PermanentError, match="login rejected"):
+        list(box.pending())
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_connections_verify_the_server_certificate(
+    dovecot_server_factory: Callable[..., DovecotServer], security: str
+) -> None:
+    server = dovecot_server_factory(tls=True)
+    account = server.new_account()
+    account.append(student_mail())
+    port = server.tls_port if security == "tls" else server.port
+    settings = account.settings(security=security, port=port)
+    box = ImapMailbox(settings, account.password, ssl_context=client_context())
+    assert len(list(box.pending())) == 1
+    box.close()
+    untrusting = ImapMailbox(settings, account.password)  # system CAs only
+    with pytest.raises(TransientError):
+        list(untrusting.pending())
