@@ -1,0 +1,429 @@
+"""The Spanish mails: every template renders for every school, says what matters, and never
+shows anyone else's data."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.domain.outcomes import Outcome
+from daemon.domain.policy import CoveredOtherRegime, Policy, School
+from daemon.domain.student import Student
+from daemon.errors import ConfigError
+from daemon.mail.compose import (
+    RenderedMail,
+    Renderer,
+    base_context,
+    default_templates_dir,
+    dia,
+    fecha,
+    fecha_corta,
+    fecha_hora,
+)
+from daemon.rules_profile import load_profile
+from tests.conftest import REPO
+
+PROFILES = sorted(p.stem for p in (REPO / "rules").glob("*.toml"))
+TODAY = date(2026, 11, 18)
+MX = ZoneInfo("America/Mexico_City")
+REPLY_OUTCOMES = sorted(set(Outcome) - {Outcome.IGNORED_AUTO, Outcome.STAFF_COMMAND})
+PROCEDURE_MAILS = [
+    "request_constancia",
+    "request_constancia_reminder",
+    "alta_done",
+    "carnet_reminder",
+    "credential_pickup",
+    "credential_pickup_reminder",
+    "resello",
+    "resello_reminder",
+    "staff_command_result",
+    "digest",
+    "mailbox_down",
+    "mailbox_recovered",
+]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def profile(name: str, school: School) -> Policy:
+    return load_profile(REPO / "rules" / f"{name}.toml", school)
+
+
+def reply(
+    renderer: Renderer,
+    policy: Policy,
+    outcome: Outcome | str,
+    student: Student | None,
+    **overrides: Any,
+) -> RenderedMail:
+    context: dict[str, Any] = {
+        **base_context(policy, TODAY),
+        "student": student,
+        "outcome": str(outcome),
+        "missing": (),
+        "fecha_expedicion": date(2026, 11, 16),
+        "received_on": TODAY,
+        "next_movement_date": None,
+        "acudir_subdelegacion": False,
+    }
+    context.update(overrides)
+    return renderer.render(str(outcome), context)
+
+
+def everything(mail: RenderedMail) -> str:
+    return "\n".join((mail.subject, mail.text, mail.html))
+
+
+# --- the set of templates ---------------------------------------------------------------
+
+
+def test_every_outcome_that_gets_a_reply_has_a_template(renderer: Renderer) -> None:
+    assert set(map(str, REPLY_OUTCOMES)) <= set(renderer.names())
+
+
+def test_every_procedure_mail_has_a_template(renderer: Renderer) -> None:
+    assert set(PROCEDURE_MAILS) <= set(renderer.names())
+
+
+def test_every_template_has_a_text_and_an_html_half(renderer: Renderer) -> None:
+    for name in renderer.names():
+        assert (renderer.templates_dir / f"{name}.html.j2").is_file(), name
+
+
+def test_templates_are_found_beside_the_package_in_a_checkout() -> None:
+    assert default_templates_dir() == REPO / "templates" / "email"
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_every_template_renders_for_every_profile_with_sample_data(
+    renderer: Renderer, school: School, name: str
+) -> None:
+    assert renderer.check_all(profile(name, school), TODAY) == []
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_no_template_prints_none_or_leaves_jinja_markup(
+    renderer: Renderer, school: School, name: str
+) -> None:
+    policy = profile(name, school)
+    for template, contexts in renderer.samples(policy, TODAY).items():
+        for context in contexts:
+            mail = renderer.render(template, context)
+            for part in (mail.subject, mail.text, mail.html):
+                assert "None" not in part, template
+                assert "{{" not in part, template
+                assert "{%" not in part, template
+            assert "\n" not in mail.subject, template
+
+
+def test_templates_never_mention_the_english_reasons() -> None:
+    for path in default_templates_dir().glob("*.j2"):
+        assert "reasons" not in path.read_text(encoding="utf-8"), path.name
+
+
+# --- Spanish dates ----------------------------------------------------------------------
+
+
+def test_dates_are_written_in_spanish() -> None:
+    assert fecha(date(2026, 11, 18)) == "18 de noviembre de 2026"
+    assert fecha_corta(date(2026, 1, 5)) == "05/01/2026"
+    assert dia(date(2026, 11, 23)) == "lunes 23 de noviembre"
+    assert dia(date(2026, 11, 18)) == "miércoles 18 de noviembre"
+    assert fecha_hora(datetime(2026, 11, 18, 14, 5, tzinfo=MX)) == (
+        "18 de noviembre de 2026, 14:05 h"
+    )
+
+
+# --- what each reply says ---------------------------------------------------------------
+
+
+def test_too_old_reply_names_the_maximum_age_and_the_emission_date(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.TOO_OLD, student, fecha_expedicion=date(2026, 11, 2))
+    assert "5 días" in mail.subject
+    assert "máximo 5 días" in mail.text
+    assert "2 de noviembre de 2026" in mail.text
+    assert "18 de noviembre de 2026" in mail.text
+    assert policy.links["constancia"] in mail.text
+
+
+def test_too_old_reply_follows_the_profiles_maximum_age(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    one_day = dataclasses.replace(policy, intake=dataclasses.replace(policy.intake, max_age_days=1))
+    mail = reply(renderer, one_day, Outcome.TOO_OLD, student)
+    assert "más de 1 día:" in mail.subject
+    assert "máximo 1 día de" in mail.text
+
+
+def test_too_old_reply_explains_a_constancia_dated_after_it_arrived(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.TOO_OLD, student, fecha_expedicion=date(2026, 12, 1))
+    assert "posterior" in mail.text
+
+
+def test_identity_mismatch_reply_never_shows_the_documents_or_the_rosters_data(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    other = Student(
+        matricula="UTE2026999",
+        curp="PELJ040101HDFRPNA7",
+        nombres="JUAN",
+        apellido_paterno="PÉREZ",
+    )
+    for who in (student, other, None):
+        mail = reply(
+            renderer,
+            policy,
+            Outcome.IDENTITY_MISMATCH,
+            who,
+            fecha_expedicion=date(2026, 11, 16),
+            document={"curp": other.curp, "nss": "12345678903", "nombre": "JUAN PÉREZ"},
+        )
+        text = everything(mail).upper()
+        for leaked in ("GOMA050317MDFNRNA1", "UTE2026001", "ANA", "GÓMEZ", other.curp, "JUAN"):
+            assert leaked not in text
+        assert "12345678903" not in text
+        assert "16 DE NOVIEMBRE" not in text
+        assert "NO COINCIDEN" in text
+
+
+def test_not_enrolled_reply_greets_without_a_name(renderer: Renderer, policy: Policy) -> None:
+    mail = reply(renderer, policy, Outcome.NOT_ENROLLED, None, fecha_expedicion=None)
+    assert mail.text.startswith("Hola:\n")
+    assert "Control Escolar" in mail.text
+
+
+def test_a_reply_greets_the_student_by_first_name(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.ACCEPTED_NOT_INSURED, student)
+    assert mail.text.startswith("Hola, Ana María:\n")
+    assert "NÚÑEZ" not in mail.text
+    assert student.curp not in mail.text
+
+
+def test_accepted_reply_without_optional_data_prints_no_gaps(
+    renderer: Renderer, policy: Policy
+) -> None:
+    mail = reply(renderer, policy, Outcome.ACCEPTED_NOT_INSURED, None, fecha_expedicion=None)
+    assert mail.text.startswith("Hola:\n")
+    assert "emitida el" not in mail.text
+    assert "None" not in everything(mail)
+
+
+def test_semester_school_replies_give_the_next_movement_date_and_the_delay(
+    renderer: Renderer, school: School, student: Student
+) -> None:
+    policy = profile("tec-semestral", school)
+    for outcome in (Outcome.ACCEPTED_NOT_INSURED, Outcome.BAJA_REQUESTED):
+        mail = reply(renderer, policy, outcome, student, next_movement_date=date(2026, 11, 30))
+        assert "lunes 30 de noviembre" in mail.text
+        assert "24 a 72 horas" in mail.text
+        assert "días 16 y el último día de cada mes" in mail.text
+
+
+def test_reference_school_replies_do_not_talk_about_movement_dates(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.ACCEPTED_NOT_INSURED, student)
+    assert "24 a 72 horas" not in mail.text
+
+
+def test_covered_other_regime_reply_depends_on_accept_or_ask(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    accepted = reply(renderer, policy, Outcome.COVERED_OTHER_REGIME, student)
+    asking = dataclasses.replace(
+        policy,
+        intake=dataclasses.replace(policy.intake, covered_other_regime=CoveredOtherRegime.ASK),
+    )
+    asked = reply(renderer, asking, Outcome.COVERED_OTHER_REGIME, student)
+    assert "no te daremos de alta" in accepted.text
+    assert "revisará tu caso" in asked.text
+    assert "revisará tu caso" not in accepted.text
+    assert accepted.subject != asked.subject
+
+
+def test_survey_school_sends_a_workers_child_to_the_parents_clinic(
+    renderer: Renderer, school: School, student: Student
+) -> None:
+    policy = profile("tec-encuesta", school)
+    mail = reply(renderer, policy, Outcome.COVERED_OTHER_REGIME, student)
+    assert "25 años" in mail.text
+    assert "embarazada" in mail.text
+    assert "constancia de inscripción" in mail.text
+    assert "clínica del IMSS que corresponde a tu domicilio" in mail.text
+    assert policy.links["encuesta"] in mail.text
+
+
+def test_waiver_incomplete_reply_lists_what_is_missing(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(
+        renderer, policy, Outcome.WAIVER_INCOMPLETE, student, missing=("firma", "matrícula")
+    )
+    assert "- firma\n- matrícula\n" in mail.text
+    assert "<li>firma</li>" in mail.html
+
+
+def test_unreadable_reply_explains_how_to_download_the_original_pdf(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.UNREADABLE, student, fecha_expedicion=None)
+    assert policy.links["constancia"] in mail.text
+    assert "PDF original" in mail.text
+    assert f'href="{policy.links["constancia"]}"' in mail.html
+
+
+def test_nss_acuse_with_acudir_a_la_subdelegacion_tells_the_student_not_to_go(
+    renderer: Renderer, school: School, student: Student
+) -> None:
+    policy = profile("bachillerato", school)
+    mail = reply(renderer, policy, Outcome.NSS_ACUSE_RECEIVED, student, acudir_subdelegacion=True)
+    assert "no necesitas ir" in mail.text
+    plain = reply(renderer, policy, Outcome.NSS_ACUSE_RECEIVED, student)
+    assert "no necesitas ir" not in plain.text
+    assert policy.links["clinica"] in plain.text
+
+
+def test_no_attachment_reply_answers_the_profiles_questions(
+    renderer: Renderer, school: School, student: Student
+) -> None:
+    semestral = reply(renderer, profile("tec-semestral", school), Outcome.NO_ATTACHMENT, student)
+    assert "¿Cómo pido mi baja del seguro?" in semestral.text
+    carnet = reply(renderer, profile("tec-carnet", school), Outcome.NO_ATTACHMENT, student)
+    assert "¿Cómo entrego mi carnet del IMSS?" in carnet.text
+    high_school = reply(renderer, profile("bachillerato", school), Outcome.NO_ATTACHMENT, student)
+    assert "acuse" in high_school.text
+    assert "3 días" in high_school.text
+
+
+# --- procedure and staff mails ----------------------------------------------------------
+
+
+def test_request_constancia_says_what_how_and_by_when(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = renderer.render(
+        "request_constancia",
+        {**base_context(policy, TODAY), "student": student, "deadline": date(2026, 11, 30)},
+    )
+    assert "lunes 30 de noviembre" in mail.subject
+    assert "30 de noviembre de 2026" in mail.text
+    assert "máximo 5 días" in mail.text
+    assert policy.links["constancia"] in mail.text
+    assert "FOR-24-01" in mail.text
+
+
+def test_carnet_reminder_lists_what_to_bring(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = renderer.render(
+        "carnet_reminder",
+        {**base_context(policy, TODAY), "student": student, "deadline": date(2026, 11, 19)},
+    )
+    assert "jueves 19 de noviembre" in mail.subject
+    assert "Fotografía tamaño infantil" in mail.text
+    assert policy.links["clinica"] in mail.text
+
+
+def test_html_escapes_what_it_prints_and_text_does_not(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = renderer.render(
+        "credential_pickup",
+        {
+            **base_context(policy, TODAY),
+            "student": student,
+            "pickup_from": date(2026, 11, 23),
+            "pickup_until": date(2026, 11, 27),
+            "place": "<b>Aula & 3</b>",
+        },
+    )
+    assert "&lt;b&gt;Aula &amp; 3&lt;/b&gt;" in mail.html
+    assert "<b>Aula" not in mail.html
+    assert "<b>Aula & 3</b>" in mail.text
+    assert "del lunes 23 de noviembre al viernes 27 de noviembre" in mail.subject
+
+
+def test_digest_shows_overdue_items_with_days_and_corrective_action(
+    renderer: Renderer, policy: Policy
+) -> None:
+    context = renderer.samples(policy, TODAY)["digest"][0]
+    mail = renderer.render("digest", context)
+    assert "17 días hábiles transcurridos (plazo: 15)" in mail.text
+    assert "realizar el alta de inmediato" in mail.text
+    assert "a más tardar 2 días después" in mail.text
+    assert "alguien@example.com: Datos que no coinciden con el remitente" in mail.text
+    assert "180 de 200 (90.0 %)" in mail.text
+    assert "LUIS &lt;PÉREZ&gt; &amp; CÍA" in mail.html
+    assert mail.subject.startswith("Resumen diario 18/11/2026: 2 altas, 1 baja")
+
+
+def test_staff_command_result_lists_applied_and_rejected(
+    renderer: Renderer, policy: Policy
+) -> None:
+    mail = renderer.render(
+        "staff_command_result",
+        {
+            **base_context(policy, TODAY),
+            "command": "ENTREGADA",
+            "applied": ["ENTREGADA: UTE2026001"],
+            "rejected": [],
+        },
+    )
+    assert mail.subject == "Resultado de tu comando: 1 aplicado, 0 rechazados"
+    assert "- ENTREGADA: UTE2026001" in mail.text
+
+
+# --- failures are reported, not hidden --------------------------------------------------
+
+
+def test_an_undefined_variable_is_an_error_naming_the_template(
+    renderer: Renderer, policy: Policy
+) -> None:
+    with pytest.raises(ConfigError, match="credential_pickup"):
+        renderer.render("credential_pickup", base_context(policy, TODAY))
+
+
+def test_an_unknown_template_is_an_error(renderer: Renderer, policy: Policy) -> None:
+    with pytest.raises(ConfigError, match="no_such_mail"):
+        renderer.render("no_such_mail", base_context(policy, TODAY))
+
+
+def test_check_all_reports_a_broken_or_half_template(tmp_path: Path, policy: Policy) -> None:
+    templates = tmp_path / "email"
+    shutil.copytree(default_templates_dir(), templates)
+    (templates / "duplicate.txt.j2").write_text(
+        '{% extends "_layout.txt.j2" %}{% block subject %}x{% endblock %}'
+        "{% block body %}{{ no_such_variable }}{% endblock %}",
+        encoding="utf-8",
+    )
+    (templates / "rejected_unsafe.html.j2").unlink()
+    problems = Renderer(templates).check_all(policy, TODAY)
+    assert any("duplicate" in p and "no_such_variable" in p for p in problems)
+    assert any("rejected_unsafe" in p for p in problems)
+
+
+def test_check_all_reports_a_template_that_prints_none(tmp_path: Path, policy: Policy) -> None:
+    templates = tmp_path / "email"
+    shutil.copytree(default_templates_dir(), templates)
+    (templates / "duplicate.txt.j2").write_text(
+        '{% extends "_layout.txt.j2" %}{% block subject %}x{% endblock %}'
+        '{% block body %}{{ "emitida: " ~ fecha_expedicion }}{% endblock %}',
+        encoding="utf-8",
+    )
+    problems = Renderer(templates).check_all(policy, TODAY)
+    assert any("duplicate" in p for p in problems)
