@@ -169,3 +169,20 @@ token_url = "{oauth_server.token_url}"
     [envelope] = xoauth2_smtp.received
     assert envelope.rcpt_tos == ["sysadmin@ute.example.edu.mx"]
     assert b"afilia doctor --send-test" in envelope.original_content
+
+
+def test_an_unreachable_database_is_named_with_its_fix(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(
+        tmp_path, database_url=f"postgresql+psycopg://afilia@127.0.0.1:{port}/afilia"
+    )
+    result = doctor(config)
+    assert result.exit_code == 1
+    assert "✗ database: cannot reach the database" in result.output
+    assert "fix: check [database] url and the password secret; is the server running?" in (
+        result.output
+    )
