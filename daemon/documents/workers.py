@@ -4,20 +4,24 @@ PDFium is not thread-safe, and neither it nor pdfminer caps decompression or tim
 PDF can inflate to gigabytes, pdfminer has open hang reports. So the daemon never parses in
 its own process. Each worker runs under ``RLIMIT_AS``; a worker that overruns its wall-clock
 budget is killed and replaced, and the attachment it held gets an UNSAFE reading. Workers
-are started with ``spawn`` (no inherited threads or PDFium state) and reused between files.
+are fresh interpreters (no inherited threads or PDFium state), reused between files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import json
 import os
+import socket
+import subprocess
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from daemon.documents.limits import ReadLimits
 from daemon.documents.reading import read_attachment, unsafe
@@ -25,10 +29,11 @@ from daemon.domain.facts import DocumentReading
 from daemon.errors import TransientError
 
 _READY = "ready"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _START_SECONDS = 60.0  # importing PDFium and pdfminer in a fresh interpreter
 
 
-def _serve(conn: Connection, limits: ReadLimits) -> None:
+def serve(conn: Connection, limits: ReadLimits) -> None:
     """Worker main loop: cap our own memory, then read whatever the parent sends."""
     import resource
 
@@ -57,13 +62,21 @@ class ReaderUnavailable(TransientError):
 
 
 class _Worker:
-    def __init__(self, context: Any, limits: ReadLimits) -> None:
-        self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(
-            target=_serve, args=(child, limits), name="afilia-reader", daemon=True
+    """One reader process: a fresh interpreter (``python -m daemon.documents.worker_main``)
+    talking over a socket pair, so it inherits no threads, no PDFium state and does not
+    re-import the parent's main module as ``multiprocessing`` would."""
+
+    def __init__(self, limits: ReadLimits) -> None:
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (_PACKAGE_ROOT, env.get("PYTHONPATH"))))
+        command = [sys.executable, "-m", "daemon.documents.worker_main", str(theirs.fileno())]
+        command.append(json.dumps(asdict(limits)))
+        self.process = subprocess.Popen(
+            command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL
         )
-        self.process.start()
-        child.close()
+        theirs.close()
+        self.conn = Connection(ours.detach())
         self.started = False
 
     def wait_ready(self, timeout: float) -> bool:
@@ -77,9 +90,10 @@ class _Worker:
         return self.started
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
         self.conn.close()
 
 
@@ -89,7 +103,6 @@ class DocumentReader:
     def __init__(self, limits: ReadLimits, workers: int = 0) -> None:
         self.limits = limits
         self.size = workers or os.cpu_count() or 1
-        self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> DocumentReader:
@@ -104,7 +117,7 @@ class DocumentReader:
         self.close()
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._context, self.limits)
+        return _Worker(self.limits)
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and start its successor without waiting for it to be ready."""
@@ -162,8 +175,9 @@ class DocumentReader:
         return [r if r is not None else [] for r in results]
 
     def _death(self, worker: _Worker) -> str:
-        worker.process.join(1)
-        code = worker.process.exitcode
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(1)
+        code = worker.process.returncode
         return f"reader process died (exit {code}; memory limit {self.limits.memory_mb} MiB?)"
 
     def close(self) -> None:
@@ -171,6 +185,7 @@ class DocumentReader:
             with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
         for worker in self._workers:
-            worker.process.join(2)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(2)
             worker.kill()
         self._workers = []
