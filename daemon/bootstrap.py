@@ -121,7 +121,13 @@ class App:
                     )
                 )
             else:
-                built.append(MaildirMailbox(source.name, source.path))
+                built.append(
+                    MaildirMailbox(
+                        source.name,
+                        source.path,
+                        max_message_bytes=self.settings.limits.max_message_bytes,
+                    )
+                )
         return built
 
     def mailer(self) -> Mailer:

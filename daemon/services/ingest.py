@@ -98,15 +98,15 @@ def _ingest_batch(
 ) -> None:
     todo: list[tuple[FetchedMail, InboundMail]] = []
     for fetched in batch:
-        if _already_recorded(intake.sessions, fetched.ref):
-            _finish_move(mailbox, intake, fetched.ref)
+        if _already_recorded(intake.sessions, fetched):
+            _finish_move(mailbox, intake, fetched)
             report.already_done += 1
         else:
             todo.append((fetched, parse_mail(fetched.raw, **_parse_limits(intake.settings))))
     readings = _read_documents(todo, intake)
     for (fetched, mail), mail_readings in zip(todo, readings, strict=True):
         outcome = _decide_and_store(fetched, mail, mail_readings, intake)
-        _finish_move(mailbox, intake, fetched.ref)
+        _finish_move(mailbox, intake, fetched)
         report.processed += 1
         report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
         if stop.is_set():
@@ -155,9 +155,24 @@ def _is_staff(mail: InboundMail, settings: Settings) -> bool:
     return mail.sender in {a.lower() for a in settings.staff.addresses}
 
 
-def _already_recorded(sessions: sessionmaker[Session], ref: MailRef) -> bool:
+def _already_recorded(sessions: sessionmaker[Session], fetched: FetchedMail) -> bool:
+    """Recorded under this (UIDVALIDITY, UID), or, after a UIDVALIDITY change, the same
+    bytes recorded in this folder but never moved out of it (we crashed before the move)."""
+    ref = fetched.ref
     with transaction(sessions) as session:
-        return _message_row(session, ref) is not None
+        if _message_row(session, ref) is not None:
+            return True
+        unmoved_copy = session.scalar(
+            select(InboundMessageRow.id)
+            .where(
+                InboundMessageRow.mailbox == ref.mailbox,
+                InboundMessageRow.folder == ref.folder,
+                InboundMessageRow.raw_sha256 == sha256_hex(fetched.raw),
+                InboundMessageRow.moved_at.is_(None),
+            )
+            .limit(1)
+        )
+        return unmoved_copy is not None
 
 
 def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
@@ -171,10 +186,18 @@ def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
     )
 
 
-def _finish_move(mailbox: Mailbox, intake: Intake, ref: MailRef) -> None:
+def _finish_move(mailbox: Mailbox, intake: Intake, fetched: FetchedMail) -> None:
+    ref = fetched.ref
     mailbox.mark_processed(ref)
     with transaction(intake.sessions) as session:
-        row = _message_row(session, ref)
+        row = _message_row(session, ref) or session.scalar(
+            select(InboundMessageRow).where(
+                InboundMessageRow.mailbox == ref.mailbox,
+                InboundMessageRow.folder == ref.folder,
+                InboundMessageRow.raw_sha256 == sha256_hex(fetched.raw),
+                InboundMessageRow.moved_at.is_(None),
+            )
+        )
         if row is not None and row.moved_at is None:
             row.moved_at = intake.clock()
 
