@@ -300,4 +300,8 @@ def _sample_value(key: str, value: Any) -> Any:
         return SimpleNamespace(**value)
     if key == "missing" and isinstance(value, list):
         return tuple(value)
+    if isinstance(value, dict):
+        return {k: _sample_value(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sample_value("", item) for item in value]
     return value

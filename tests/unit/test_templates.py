@@ -7,7 +7,7 @@ import dataclasses
 import shutil
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -349,7 +349,7 @@ def test_html_escapes_what_it_prints_and_text_does_not(
             "student": student,
             "pickup_from": date(2026, 11, 23),
             "pickup_until": date(2026, 11, 27),
-            "place": "<b>Aula & 3</b>",
+            "pickup_place": "<b>Aula & 3</b>",
         },
     )
     assert "&lt;b&gt;Aula &amp; 3&lt;/b&gt;" in mail.html
@@ -358,34 +358,70 @@ def test_html_escapes_what_it_prints_and_text_does_not(
     assert "del lunes 23 de noviembre al viernes 27 de noviembre" in mail.subject
 
 
+@pytest.mark.parametrize("name", PROFILES)
+def test_every_reminder_renders_with_the_context_the_sweep_builds(
+    renderer: Renderer, school: School, student: Student, name: str
+) -> None:
+    from daemon.domain.calendar import BusinessCalendar
+    from daemon.domain.procedure_state import Alta, PrintedCredential, StudentCase, Term
+    from daemon.domain.reminders import Reminder, ReminderKind
+    from daemon.services.reminders import Mailing, reminder_context
+
+    policy = profile(name, school)
+    term = Term(7, "Septiembre-Diciembre 2026", date(2026, 9, 7), date(2026, 12, 18))
+    case = StudentCase(
+        student=student,
+        term=term,
+        first_seen_on=date(2026, 9, 1),
+        alta=Alta(1, datetime(2026, 11, 17, 12, 0, tzinfo=MX)),
+        printed=PrintedCredential(
+            3, date(2026, 11, 20), date(2026, 11, 23), date(2026, 11, 27), ""
+        ),
+    )
+    mailing = Mailing(cast(Any, None), policy, renderer, BusinessCalendar())
+    for kind in ReminderKind:
+        deadline = None if kind is ReminderKind.ALTA_DONE else date(2026, 11, 30)
+        extra = {"reminder_number": 2} if kind is ReminderKind.REQUEST_REMINDER else {}
+        reminder = Reminder(kind, case, f"test:{kind}", deadline, extra)
+        context = {**base_context(policy, TODAY), **reminder_context(reminder, mailing, TODAY)}
+        mail = renderer.render(reminder.template, context)
+        assert "None" not in everything(mail), kind
+        assert mail.text.startswith("Hola, Ana María:"), kind
+
+
+def test_staff_command_result_renders_what_the_service_reports(
+    renderer: Renderer, policy: Policy
+) -> None:
+    from daemon.services.procedure_actions import ActionReport
+    from daemon.services.staff_commands import result_context
+
+    report = ActionReport(
+        "altas_hechas", applied=["UTE2026001"], rejected=[("UTE2099999", "no está en el padrón")]
+    )
+    context = {**base_context(policy, TODAY), **result_context([report], [], ("HOLA",), True)}
+    mail = renderer.render("staff_command_result", context)
+    assert mail.subject == "Resultado de tu comando: 1 aplicado, 1 rechazado"
+    assert "ALTAS HECHAS\nAplicado (1): UTE2026001\n" in mail.text
+    assert "- UTE2099999: no está en el padrón" in mail.text
+    assert "HOLA" in mail.text
+    refused = result_context([], ["No se aplicó nada: no se pudo verificar."], (), False)
+    mail = renderer.render("staff_command_result", {**base_context(policy, TODAY), **refused})
+    assert mail.subject.startswith("Comando no aplicado")
+    assert "No se aplicó nada" in mail.text
+
+
 def test_digest_shows_overdue_items_with_days_and_corrective_action(
     renderer: Renderer, policy: Policy
 ) -> None:
     context = renderer.samples(policy, TODAY)["digest"][0]
     mail = renderer.render("digest", context)
-    assert "17 días hábiles transcurridos (plazo: 15)" in mail.text
-    assert "realizar el alta de inmediato" in mail.text
-    assert "a más tardar 2 días después" in mail.text
+    assert "17 días hábiles desde el 23/10/2026 (plazo: 15)" in mail.text
+    assert "Acción correctiva: Realizar el alta de manera inmediata" in mail.text
     assert "alguien@example.com: Datos que no coinciden con el remitente" in mail.text
     assert "180 de 200 (90.0 %)" in mail.text
+    assert "NSS POR SOLICITAR EN LA SUBDELEGACIÓN (1)" in mail.text
     assert "LUIS &lt;PÉREZ&gt; &amp; CÍA" in mail.html
     assert mail.subject.startswith("Resumen diario 18/11/2026: 2 altas, 1 baja")
-
-
-def test_staff_command_result_lists_applied_and_rejected(
-    renderer: Renderer, policy: Policy
-) -> None:
-    mail = renderer.render(
-        "staff_command_result",
-        {
-            **base_context(policy, TODAY),
-            "command": "ENTREGADA",
-            "applied": ["ENTREGADA: UTE2026001"],
-            "rejected": [],
-        },
-    )
-    assert mail.subject == "Resultado de tu comando: 1 aplicado, 0 rechazados"
-    assert "- ENTREGADA: UTE2026001" in mail.text
 
 
 # --- failures are reported, not hidden --------------------------------------------------
