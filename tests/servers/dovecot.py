@@ -278,7 +278,7 @@ class DovecotAccount:
 
 def _start(capabilities: str = "", *, tls: bool = False, xoauth2: bool = False) -> DovecotServer:
     if not Path(DOVECOT).exists():
-        pytest.skip("dovecot is not installed (scripts/test installs dovecot-imapd)")
+        pytest.fail("dovecot is not installed (scripts/test installs dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="afilia-dovecot-"))
     root.chmod(0o755)  # Dovecot's unprivileged processes must reach their files
     server = DovecotServer(

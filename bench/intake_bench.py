@@ -1,0 +1,88 @@
+"""How long one ``afilia run --once`` pass takes for a backlog of mails with PDFs, on Dovecot.
+
+Starts a real Dovecot and a real aiosmtpd on loopback (the test servers), APPENDs N mails
+from N rostered students, each with a fresh constancia, then runs the afilia process once
+and reports wall time, CPU use of the whole process tree (2.0 = both cores busy), and peak
+memory (largest single process: the daemon or a parse worker).
+
+    .venv/bin/python bench/intake_bench.py --mails 200
+    .venv/bin/python bench/intake_bench.py --mails 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.fixtures.deployment import (  # noqa: E402
+    AFILIA,
+    constancia_mail_for,
+    generated_students,
+    imap_source,
+    make_deployment,
+    smtp_outgoing,
+)
+from tests.servers.dovecot import _discard, _start  # noqa: E402
+from tests.servers.smtp import start_smtp_server  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=200)
+    args = parser.parse_args()
+
+    today = datetime.now(ZoneInfo("America/Mexico_City")).date()
+    dovecot = _start()
+    smtp = start_smtp_server()
+    try:
+        account = dovecot.new_account()
+        root = Path(tempfile.mkdtemp(prefix="afilia-bench-"))
+        students = generated_students(args.mails, seed=11)
+        deployment = make_deployment(
+            root,
+            mailboxes=imap_source("127.0.0.1", account.port, account.user, "BENCH_IMAP"),
+            outgoing=smtp_outgoing("127.0.0.1", smtp.port),
+            students=students,
+        )
+        print(f"generating and appending {args.mails} mails...", file=sys.stderr)
+        with account.client() as client:
+            for n, student in enumerate(students):
+                client.append("INBOX", constancia_mail_for(student, today - timedelta(1), n=n))
+        env = {**os.environ, "BENCH_IMAP": account.password}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [*AFILIA, "--config", str(deployment.config_path), "run", "--once"],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0:
+            sys.exit(f"afilia failed: {result.stderr.decode()[-2000:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(result.stderr.decode().strip().splitlines()[-1])
+        print(f"mails:            {args.mails}")
+        print(f"replies received: {len(smtp.received)}")
+        print(f"wall time:        {wall:.1f} s ({wall / args.mails * 1000:.0f} ms per mail)")
+        print(f"CPU (all procs):  {cpu:.1f} s = {cpu / wall:.2f} cores busy on average")
+        print(f"peak RSS:         {after.ru_maxrss / 1024:.0f} MiB (largest single process)")
+    finally:
+        smtp.stop()
+        _discard(dovecot)
+
+
+if __name__ == "__main__":
+    main()
