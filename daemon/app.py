@@ -27,6 +27,7 @@ from daemon import systemd_notify
 from daemon.bootstrap import App
 from daemon.errors import AfiliaError, ConfigError, PermanentError, TransientError
 from daemon.mail.ports import Mailbox, Mailer
+from daemon.metrics import Metrics, start_metrics_server
 from daemon.services.health import record_mailbox_error, record_mailbox_success
 from daemon.services.ingest import IntakeReport, ingest_mailbox
 from daemon.services.outbox import SendReport, send_due
@@ -104,19 +105,28 @@ class Daemon:
         self.outbox_kick = threading.Event()
         self.reload_requested = threading.Event()
         self.threads: list[threading.Thread] = []
+        self._checked: set[str] = set()  # mailboxes tried at least once since start
         self.scheduler = BackgroundScheduler(timezone=app.settings.tz)
 
     def run(self) -> None:
         require_current_schema(self.app.engine)
         self._install_signals()
-        self.intake = self.app.intake(self.clock)
-        for mailbox in self.app.mailboxes():
+        settings = self.app.settings
+        metrics = Metrics()
+        mailboxes = self.app.mailboxes()
+        names = [m.name for m in mailboxes]
+        server = start_metrics_server(
+            settings.metrics, metrics, self.app.sessions, settings.tz, names
+        )
+        self.intake = self.app.intake(self.clock, metrics=metrics)
+        for mailbox in mailboxes:
             self._start(f"intake-{mailbox.name}", self._intake_loop, mailbox)
         self._start("outbox", self._outbox_loop)
         self._schedule_jobs()
         self.scheduler.start()
-        systemd_notify.ready("afilia running")
-        log.info("daemon_started", mailboxes=[t.name for t in self.threads])
+        self._wait_for_first_mailbox_check(names)
+        systemd_notify.ready(f"afilia running: {', '.join(names)}")
+        log.info("daemon_started", mailboxes=names)
         try:
             while not self.stop.wait(self._watchdog_period()):
                 systemd_notify.watchdog_ping()
@@ -131,7 +141,19 @@ class Daemon:
             for thread in self.threads:
                 thread.join(timeout=60)
             self.intake.reader.close()
+            if server is not None:
+                server.stop()
             log.info("daemon_stopped")
+
+    def _wait_for_first_mailbox_check(self, names: list[str], timeout: float = 60.0) -> None:
+        """READY=1 once every mailbox has been tried (or a minute passed): systemd then
+        knows the database and the mailbox logins were checked. A failing mailbox does not
+        hold the others back; it is reported in STATUS= and to staff after an hour."""
+        deadline = time.monotonic() + timeout
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            if self._checked.issuperset(names):
+                return
+            self.stop.wait(0.2)
 
     def _watchdog_period(self) -> float:
         interval = systemd_notify.watchdog_interval()
@@ -170,12 +192,15 @@ class Daemon:
         while not self.stop.is_set():
             try:
                 report = ingest_mailbox(mailbox, self.intake, self.stop)
+                self._checked.add(mailbox.name)
                 record_mailbox_success(self.app.sessions, mailbox.name, self.clock())
                 if report.processed:
                     self.outbox_kick.set()
                 backoff = BACKOFF_START_SECONDS
                 mailbox.wait_for_new(_poll_seconds(settings, mailbox.name), self.stop)
             except AfiliaError as err:
+                self._checked.add(mailbox.name)
+                systemd_notify.status(f"mailbox {mailbox.name} failing: {err}")
                 mailbox.close()
                 record_mailbox_error(self.app.sessions, mailbox.name, self.clock(), str(err))
                 log.error("mailbox_failed", mailbox=mailbox.name, error=str(err), retry_in=backoff)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from daemon.domain.calendar import BusinessCalendar
     from daemon.mail.compose import Renderer
     from daemon.mail.ports import Mailbox, Mailer
+    from daemon.metrics import Metrics
     from daemon.services.ingest import Intake
 
 
@@ -79,7 +80,12 @@ class App:
 
         return business_calendar(self.settings)
 
-    def intake(self, clock: Callable[[], datetime], reader: DocumentReader | None = None) -> Intake:
+    def intake(
+        self,
+        clock: Callable[[], datetime],
+        reader: DocumentReader | None = None,
+        metrics: Metrics | None = None,
+    ) -> Intake:
         from daemon.documents import DocumentReader, ReadLimits
         from daemon.domain.calendar import next_movement_date
         from daemon.services.ingest import Intake
@@ -101,6 +107,7 @@ class App:
                 handle_staff_mail, settings=settings, policy=policy, renderer=renderer
             ),
             next_movement=lambda today: next_movement_date(today, policy, calendar),
+            metrics=metrics,
         )
 
     def mailboxes(self) -> list[Mailbox]:
@@ -116,7 +123,9 @@ class App:
                     ImapMailbox(
                         source,
                         password=source.password(),
-                        token_provider=build_token_provider(source),
+                        token_provider=build_token_provider(
+                            source, state_dir=self.settings.state_dir
+                        ),
                         max_message_bytes=self.settings.limits.max_message_bytes,
                     )
                 )
@@ -141,7 +150,7 @@ class App:
             return SmtpMailer(
                 transport,
                 password=transport.password(),
-                token_provider=build_token_provider(transport),
+                token_provider=build_token_provider(transport, state_dir=self.settings.state_dir),
             )
         return MaildirMailer(transport.path)
 

@@ -38,6 +38,7 @@ from daemon.mail.compose import Renderer
 from daemon.mail.inbound import InboundMail, parse_mail
 from daemon.mail.loop_guard import automatic_reason
 from daemon.mail.ports import FetchedMail, Mailbox, MailRef
+from daemon.metrics import Metrics
 from daemon.services.outbox import Purpose, queue_mail, replies_sent_recently
 from daemon.store import roster
 from daemon.store.blobs import BlobStore, sha256_hex
@@ -60,6 +61,7 @@ class Intake:
     clock: Callable[[], datetime]
     staff_handler: Callable[..., None] | None = None
     next_movement: Callable[[date], date | None] = field(default=lambda _today: None)
+    metrics: Metrics | None = None
 
 
 @dataclass
@@ -142,8 +144,11 @@ def _read_documents(
                 owners.append(index)
     results: list[list[DocumentReading]] = [[] for _ in todo]
     if items:
+        started = time.monotonic()
         for owner, readings in zip(owners, intake.reader.read_many(items), strict=True):
             results[owner].extend(readings)
+        if intake.metrics is not None:
+            intake.metrics.parse_timed((time.monotonic() - started) / len(items))
     return results
 
 
@@ -249,6 +254,8 @@ def _decide_and_store(
         reply = _maybe_reply(
             session, mail, primary, decision_rows[primary_index], message, intake, now
         )
+    if intake.metrics is not None:
+        intake.metrics.message_decided(str(primary.decision.outcome))
     log.info(
         "message_processed",
         mailbox=fetched.ref.mailbox,
