@@ -241,7 +241,7 @@ def _decide_and_store(
             subject=mail.subject[:2000],
             raw_sha256=raw_sha,
             size=fetched.size,
-            received_at=mail.date if mail.date and mail.date.tzinfo else now,
+            received_at=now,
             processed_at=now,
         )
         session.add(message)
