@@ -21,6 +21,7 @@ from daemon.store.schema import StudentRow, TermRow
 
 _PROGRESS_FROM_ROWS = 5000  # smaller files finish before anyone wonders
 _LISTED_STATUS_CHANGES = 50
+_ANNOUNCE_FROM_BYTES = 512 * 1024  # an XLSX this size takes seconds to read
 
 
 def register(main: click.Group) -> None:
@@ -57,6 +58,8 @@ def import_command(
     moment = _moment(app, now)
     require_current_schema(app.engine)
     started = time.monotonic()
+    if _size(file) >= _ANNOUNCE_FROM_BYTES:
+        click.echo(f"roster: reading {file}", err=True)
     sheet = read_roster(file)
     large = len(sheet.lines) >= _PROGRESS_FROM_ROWS
     if large:
@@ -170,6 +173,13 @@ def _moment(app: App, value: str | None) -> datetime:
             "use an ISO date-time, e.g. 2026-09-01T09:00", param_hint="--now"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=app.settings.tz)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_roster reports the problem
 
 
 def _actor() -> str:

@@ -39,9 +39,14 @@ def test_csv_exports_keep_accents_whatever_the_encoding_and_delimiter(
     assert first[RosterColumn.CURP] == rows[0][CURP]
 
 
-def test_xlsx_export_with_a_title_row_numbers_rows_as_the_spreadsheet_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared_strings", [True, False], ids=["excel", "inline-strings"])
+def test_xlsx_export_with_a_title_row_numbers_rows_as_the_spreadsheet_does(
+    tmp_path: Path, shared_strings: bool
+) -> None:
     rows = roster_students(3, seed=2)
-    path = write_roster_xlsx(tmp_path / "alumnos.xlsx", rows, title_rows=["UNIVERSIDAD"])
+    path = write_roster_xlsx(
+        tmp_path / "alumnos.xlsx", rows, title_rows=["UNIVERSIDAD"], shared_strings=shared_strings
+    )
 
     sheet = read_roster(path)
 
@@ -151,3 +156,12 @@ def test_files_that_are_not_a_roster_are_refused_whole(
 def test_a_missing_file_is_a_roster_file_error(tmp_path: Path) -> None:
     with pytest.raises(RosterFileError, match="cannot read"):
         read_roster(tmp_path / "nope.csv")
+
+
+def test_matriculas_excel_turned_into_numbers_come_back_as_text(tmp_path: Path) -> None:
+    rows = roster_students(1, seed=7)
+    rows[0][MATRICULA] = 20260001  # type: ignore[assignment]
+
+    sheet = read_roster(write_roster_xlsx(tmp_path / "a.xlsx", rows))
+
+    assert sheet.lines[0].values[RosterColumn.MATRICULA] == "20260001"
