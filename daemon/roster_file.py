@@ -30,6 +30,7 @@ from daemon.errors import AfiliaError
 
 _HEADER_SEARCH_ROWS = 15  # title rows some exports put above the header
 _DELIMITERS = (",", ";", "\t")
+MAX_FILE_BYTES = 200 * 2**20  # 20,000 students are a few MiB of CSV
 
 
 class RosterFileError(AfiliaError):
@@ -151,10 +152,18 @@ def read_roster(path: Path) -> RosterSheet:
         raise RosterFileError(
             f"{path} is an old Excel .xls file: save it as .xlsx or CSV and import that"
         )
-    raw = path.read_bytes()
-    text, encoding = _decode(raw)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RosterFileError(
+            f"{path} is {size // 2**20} MiB; a roster export is far smaller "
+            f"(limit {MAX_FILE_BYTES // 2**20} MiB): is it the right file?"
+        )
+    text, encoding = _decode(path.read_bytes())
     delimiter = _delimiter(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as err:
+        raise RosterFileError(f"{path} is not a readable CSV file: {err}") from err
     return _sheet_from_rows(path, records, f"csv ({encoding}, {delimiter!r})")
 
 

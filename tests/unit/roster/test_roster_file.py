@@ -165,3 +165,12 @@ def test_matriculas_excel_turned_into_numbers_come_back_as_text(tmp_path: Path) 
     sheet = read_roster(write_roster_xlsx(tmp_path / "a.xlsx", rows))
 
     assert sheet.lines[0].values[RosterColumn.MATRICULA] == "20260001"
+
+
+def test_a_csv_with_an_unterminated_quote_is_refused_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    body = "UTE1,GOMA050317MDFNRNA1,ANA,G,ACTIVO\n" * 5000
+    path.write_text(f'Matricula,CURP,Nombres,Apellido paterno,Estatus\n"UTE0,{body}')
+
+    with pytest.raises(RosterFileError, match="not a readable CSV"):
+        read_roster(path)
