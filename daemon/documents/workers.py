@@ -27,6 +27,7 @@ from daemon.documents.limits import ReadLimits
 from daemon.documents.reading import read_attachment, unsafe
 from daemon.domain.facts import DocumentReading
 from daemon.errors import TransientError
+from daemon.mail.inbound import InboundMail, parse_mail
 
 _READY = "ready"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -49,12 +50,42 @@ def serve(conn: Connection, limits: ReadLimits) -> None:
             return
         if item is None:
             return
-        filename, content_type, data = item
+        conn.send(_run_job(item, limits))
+
+
+def _run_job(item: tuple[object, ...], limits: ReadLimits) -> object:
+    """An attachment ``(filename, content_type, data)``, or a whole mail
+    ``(MAIL_JOB, raw, max_header_bytes, max_attachments)``: MIME parsing is CPU work too,
+    and doing it here keeps the daemon's own core for deciding and storing."""
+    if item[0] == MAIL_JOB:
+        _kind, raw, max_header_bytes, max_attachments = item
+        return read_mail(raw, limits, int(max_header_bytes), int(max_attachments))  # type: ignore[arg-type]
+    filename, content_type, data = item
+    try:
+        return read_attachment(filename, content_type, data, limits)  # type: ignore[arg-type]
+    except MemoryError:
+        return [unsafe(filename, data, f"over the {limits.memory_mb} MiB memory limit")]  # type: ignore[arg-type]
+
+
+MAIL_JOB = "\x00mail"
+
+
+def read_mail(
+    raw: bytes, limits: ReadLimits, max_header_bytes: int, max_attachments: int
+) -> tuple[InboundMail, list[list[DocumentReading]]]:
+    """Parse one raw mail and read each of its attachments (one reading list per attachment)."""
+    mail = parse_mail(raw, max_header_bytes=max_header_bytes, max_attachments=max_attachments)
+    readings = []
+    for attachment in mail.attachments:
         try:
-            result = read_attachment(filename, content_type, data, limits)
+            found = read_attachment(
+                attachment.filename, attachment.content_type, attachment.data, limits
+            )
         except MemoryError:
-            result = [unsafe(filename, data, f"over the {limits.memory_mb} MiB memory limit")]
-        conn.send(result)
+            detail = f"over the {limits.memory_mb} MiB memory limit"
+            found = [unsafe(attachment.filename, attachment.data, detail)]
+        readings.append(found)
+    return mail, readings
 
 
 class ReaderUnavailable(TransientError):
@@ -126,16 +157,31 @@ class DocumentReader:
 
     def read_many(self, items: Sequence[tuple[str, str, bytes]]) -> list[list[DocumentReading]]:
         """Readings for each ``(filename, content_type, data)``, in input order."""
-        results: list[list[DocumentReading] | None] = [None] * len(items)
-        pending: deque[int] = deque()
+        results: list[object] = [None] * len(items)
+        shipped: list[int] = []
         for index, (filename, _type, data) in enumerate(items):
             if len(data) > self.limits.max_attachment_bytes:  # no need to ship it anywhere
                 results[index] = read_attachment(filename, _type, data, self.limits)
             else:
-                pending.append(index)
+                shipped.append(index)
+        done = self._dispatch([items[i] for i in shipped], [self.limits.seconds] * len(shipped))
+        for index, outcome in zip(shipped, done, strict=True):
+            filename, _type, data = items[index]
+            results[index] = (
+                [unsafe(filename, data, outcome)] if isinstance(outcome, str) else outcome
+            )
+        return [r if isinstance(r, list) else [] for r in results]
+
+    def _dispatch(
+        self, jobs: Sequence[tuple[object, ...]], budgets: Sequence[float]
+    ) -> list[object]:
+        """Run each job on a free worker; a job's result, or a ``str`` saying why it failed
+        (worker died, or overran its wall-clock budget and was killed)."""
+        results: list[object] = [None] * len(jobs)
+        pending: deque[int] = deque(range(len(jobs)))
         while pending and len(self._workers) < min(self.size, len(pending)):
             self._workers.append(self._spawn())
-        busy: dict[int, tuple[_Worker, int, float]] = {}  # id(worker) -> (worker, item, deadline)
+        busy: dict[int, tuple[_Worker, int, float]] = {}  # id(worker) -> (worker, job, deadline)
         start_by = time.monotonic() + _START_SECONDS
         while pending or busy:
             starting = [w for w in self._workers if not w.wait_ready(0)]
@@ -143,12 +189,12 @@ class DocumentReader:
                 if pending and worker.started and id(worker) not in busy:
                     index = pending.popleft()
                     try:
-                        worker.conn.send(items[index])
+                        worker.conn.send(jobs[index])
                     except (OSError, ValueError):
                         pending.appendleft(index)
                         self._replace(worker)
                         continue
-                    busy[id(worker)] = (worker, index, time.monotonic() + self.limits.seconds)
+                    busy[id(worker)] = (worker, index, time.monotonic() + budgets[index])
             if starting and not busy and time.monotonic() > start_by:
                 raise ReaderUnavailable("document reader processes do not start")
             deadlines = [deadline for _w, _i, deadline in busy.values()] or [start_by]
@@ -156,23 +202,47 @@ class DocumentReader:
             watched = [w.conn for w, _i, _d in busy.values()] + [w.conn for w in starting]
             ready = wait(watched, timeout)
             for key, (worker, index, deadline) in list(busy.items()):
-                filename, _type, data = items[index]
                 if worker.conn in ready:
                     try:
                         results[index] = worker.conn.recv()
                     except (EOFError, OSError):
-                        results[index] = [unsafe(filename, data, self._death(worker))]
+                        results[index] = self._death(worker)
                         self._replace(worker)
                     del busy[key]
                 elif time.monotonic() >= deadline:
-                    detail = f"reading took longer than {self.limits.seconds:g} s"
-                    results[index] = [unsafe(filename, data, detail)]
+                    results[index] = f"reading took longer than {budgets[index]:g} s"
                     self._replace(worker)
                     del busy[key]
             for worker in starting:
                 if worker.conn in ready and not worker.wait_ready(0):
                     self._replace(worker)  # died while starting (EOF)
-        return [r if r is not None else [] for r in results]
+        return results
+
+    def read_mails(
+        self, raws: Sequence[bytes], *, max_header_bytes: int, max_attachments: int
+    ) -> list[tuple[InboundMail, list[list[DocumentReading]]]]:
+        """Parse each raw mail and read its attachments, in the workers, in input order.
+
+        A mail whose reading overruns the limits (or kills its worker) is parsed here
+        instead, without touching its attachments, which are all marked UNSAFE.
+        """
+        jobs = [(MAIL_JOB, raw, max_header_bytes, max_attachments) for raw in raws]
+        # Each attachment may use the per-file budget; count them cheaply in the bytes.
+        budgets = [
+            self.limits.seconds * min(max_attachments, 1 + raw.count(b"filename")) for raw in raws
+        ]
+        done = self._dispatch(jobs, budgets)
+        results: list[tuple[InboundMail, list[list[DocumentReading]]]] = []
+        for raw, outcome in zip(raws, done, strict=True):
+            if isinstance(outcome, tuple):
+                results.append(outcome)  # type: ignore[arg-type]
+                continue
+            mail = parse_mail(
+                raw, max_header_bytes=max_header_bytes, max_attachments=max_attachments
+            )
+            why = outcome if isinstance(outcome, str) else "reading this mail failed"
+            results.append((mail, [[unsafe(a.filename, a.data, why)] for a in mail.attachments]))
+        return results
 
     def _death(self, worker: _Worker) -> str:
         with contextlib.suppress(subprocess.TimeoutExpired):

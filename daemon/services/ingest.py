@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import islice
-from typing import Any
 
 import structlog
 from sqlalchemy import select
@@ -30,16 +30,16 @@ from daemon.domain.facts import (
     NssAcuseFacts,
     RenunciaFacts,
 )
-from daemon.domain.outcomes import NEVER_ANSWERED, REPLY_PRIORITY, Outcome
+from daemon.domain.outcomes import REPLY_PRIORITY, Outcome
 from daemon.domain.policy import Policy
 from daemon.domain.requests import request_outcome
 from daemon.domain.student import Student
 from daemon.mail.compose import Renderer
-from daemon.mail.inbound import InboundMail, parse_mail
+from daemon.mail.inbound import InboundMail
 from daemon.mail.loop_guard import automatic_reason
 from daemon.mail.ports import FetchedMail, Mailbox, MailRef
 from daemon.metrics import Metrics
-from daemon.services.outbox import Purpose, queue_mail, replies_sent_recently
+from daemon.services.replies import own_addresses, queue_reply, received_on
 from daemon.store import roster
 from daemon.store.blobs import BlobStore, sha256_hex
 from daemon.store.db import transaction
@@ -80,80 +80,93 @@ class _Decided:
 def ingest_mailbox(
     mailbox: Mailbox, intake: Intake, stop: threading.Event, *, batch_size: int = 16
 ) -> IntakeReport:
-    """One pass over the mailbox: everything waiting now, in batches."""
+    """One pass over the mailbox: everything waiting now, in batches.
+
+    Pipelined: while the reader's worker processes parse batch N+1 (MIME and documents),
+    this thread decides and stores batch N, so every core has work on a backlog. Mailbox
+    IO stays on this thread (an IMAP connection is not thread-safe).
+    """
     report = IntakeReport()
     waiting = mailbox.pending()
-    while not stop.is_set():
-        batch = list(islice(waiting, batch_size))
-        if not batch:
-            break
-        _ingest_batch(batch, mailbox, intake, report, stop)
+    exhausted = False
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="afilia-reader") as reading:
+        ahead: tuple[list[FetchedMail], Future[list[_Parsed]]] | None = None
+        while not stop.is_set():
+            fetched = [] if exhausted else list(islice(waiting, batch_size))
+            exhausted = exhausted or len(fetched) < batch_size
+            batch = _not_yet_recorded(fetched, mailbox, intake, report)
+            queued = (batch, reading.submit(_parse_batch, batch, intake)) if batch else None
+            if ahead is not None:
+                _decide_batch(*ahead, mailbox, intake, report, stop)
+            ahead = queued
+            if ahead is None and exhausted:
+                break
     return report
 
 
-def _ingest_batch(
+_Parsed = tuple[InboundMail, list[DocumentReading]]
+
+
+def _not_yet_recorded(
+    fetched: list[FetchedMail], mailbox: Mailbox, intake: Intake, report: IntakeReport
+) -> list[FetchedMail]:
+    """Mails decided before a crash or restart only need their move finished."""
+    fresh = []
+    for mail in fetched:
+        if _already_recorded(intake.sessions, mail):
+            _finish_moves(mailbox, intake, [mail])
+            report.already_done += 1
+        else:
+            fresh.append(mail)
+    return fresh
+
+
+def _parse_batch(batch: list[FetchedMail], intake: Intake) -> list[_Parsed]:
+    """MIME parsing and document reading of a whole batch, in the reader's workers."""
+    started = time.monotonic()
+    limits = intake.settings.limits
+    parsed = intake.reader.read_mails(
+        [f.raw for f in batch],
+        max_header_bytes=limits.max_header_bytes,
+        max_attachments=limits.max_attachments,
+    )
+    if intake.metrics is not None:
+        intake.metrics.parse_timed((time.monotonic() - started) / len(batch))
+    return [
+        (mail, [r for found in readings for r in found] if _needs_reading(f, mail, intake) else [])
+        for f, (mail, readings) in zip(batch, parsed, strict=True)
+    ]
+
+
+def _decide_batch(
     batch: list[FetchedMail],
+    parsing: Future[list[_Parsed]],
     mailbox: Mailbox,
     intake: Intake,
     report: IntakeReport,
     stop: threading.Event,
 ) -> None:
-    todo: list[tuple[FetchedMail, InboundMail]] = []
-    for fetched in batch:
-        if _already_recorded(intake.sessions, fetched):
-            _finish_move(mailbox, intake, fetched)
-            report.already_done += 1
-        else:
-            todo.append((fetched, parse_mail(fetched.raw, **_parse_limits(intake.settings))))
-    readings = _read_documents(todo, intake)
-    for (fetched, mail), mail_readings in zip(todo, readings, strict=True):
-        outcome = _decide_and_store(fetched, mail, mail_readings, intake)
-        _finish_move(mailbox, intake, fetched)
-        report.processed += 1
-        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-        if stop.is_set():
-            break
-
-
-def _parse_limits(settings: Settings) -> dict[str, int]:
-    return {
-        "max_header_bytes": settings.limits.max_header_bytes,
-        "max_attachments": settings.limits.max_attachments,
-    }
+    decided: list[FetchedMail] = []
+    try:
+        for fetched, (mail, readings) in zip(batch, parsing.result(), strict=True):
+            outcome = _decide_and_store(fetched, mail, readings, intake)
+            mailbox.mark_processed(fetched.ref)
+            decided.append(fetched)
+            report.processed += 1
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if stop.is_set():
+                break
+    finally:
+        _record_moves(intake, decided)
 
 
 def _needs_reading(fetched: FetchedMail, mail: InboundMail, intake: Intake) -> bool:
     return not (
         fetched.truncated
-        or automatic_reason(mail, _own_addresses(intake.settings))
+        or automatic_reason(mail, own_addresses(intake.settings))
         or _is_staff(mail, intake.settings)
         or request_outcome(mail.subject, mail.body_text, intake.policy) is not None
     )
-
-
-def _read_documents(
-    todo: list[tuple[FetchedMail, InboundMail]], intake: Intake
-) -> list[list[DocumentReading]]:
-    """Parse every attachment of the batch at once, so all worker processes are busy."""
-    items: list[tuple[str, str, bytes]] = []
-    owners: list[int] = []
-    for index, (fetched, mail) in enumerate(todo):
-        if _needs_reading(fetched, mail, intake):
-            for attachment in mail.attachments:
-                items.append((attachment.filename, attachment.content_type, attachment.data))
-                owners.append(index)
-    results: list[list[DocumentReading]] = [[] for _ in todo]
-    if items:
-        started = time.monotonic()
-        for owner, readings in zip(owners, intake.reader.read_many(items), strict=True):
-            results[owner].extend(readings)
-        if intake.metrics is not None:
-            intake.metrics.parse_timed((time.monotonic() - started) / len(items))
-    return results
-
-
-def _own_addresses(settings: Settings) -> tuple[str, ...]:
-    return (settings.school.address.lower(),)
 
 
 def _is_staff(mail: InboundMail, settings: Settings) -> bool:
@@ -191,32 +204,30 @@ def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
     )
 
 
-def _finish_move(mailbox: Mailbox, intake: Intake, fetched: FetchedMail) -> None:
-    ref = fetched.ref
-    mailbox.mark_processed(ref)
+def _finish_moves(mailbox: Mailbox, intake: Intake, mails: list[FetchedMail]) -> None:
+    for fetched in mails:
+        mailbox.mark_processed(fetched.ref)
+    _record_moves(intake, mails)
+
+
+def _record_moves(intake: Intake, mails: list[FetchedMail]) -> None:
+    """One transaction per batch: ``moved_at`` only serves to re-find a mail after a
+    UIDVALIDITY change, so losing it in a crash costs nothing."""
+    if not mails:
+        return
     with transaction(intake.sessions) as session:
-        row = _message_row(session, ref) or session.scalar(
-            select(InboundMessageRow).where(
-                InboundMessageRow.mailbox == ref.mailbox,
-                InboundMessageRow.folder == ref.folder,
-                InboundMessageRow.raw_sha256 == sha256_hex(fetched.raw),
-                InboundMessageRow.moved_at.is_(None),
+        for fetched in mails:
+            ref = fetched.ref
+            row = _message_row(session, ref) or session.scalar(
+                select(InboundMessageRow).where(
+                    InboundMessageRow.mailbox == ref.mailbox,
+                    InboundMessageRow.folder == ref.folder,
+                    InboundMessageRow.raw_sha256 == sha256_hex(fetched.raw),
+                    InboundMessageRow.moved_at.is_(None),
+                )
             )
-        )
-        if row is not None and row.moved_at is None:
-            row.moved_at = intake.clock()
-
-
-def received_on(mail: InboundMail, now: datetime, settings: Settings) -> date:
-    """The day the student sent it: the Date header when plausible, else our receipt.
-
-    A mail that waited in the inbox over a weekend (daemon down) is judged by when the
-    student sent it, not when we got round to it; an implausible Date header is ignored.
-    """
-    sent = mail.date
-    if sent is not None and sent.tzinfo is not None and now - timedelta(days=7) <= sent <= now:
-        return sent.astimezone(settings.tz).date()
-    return now.astimezone(settings.tz).date()
+            if row is not None and row.moved_at is None:
+                row.moved_at = intake.clock()
 
 
 def _decide_and_store(
@@ -251,8 +262,15 @@ def _decide_and_store(
         decision_rows = _store_decisions(session, message, decided, now)
         primary_index = _primary(decided)
         primary = decided[primary_index]
-        reply = _maybe_reply(
-            session, mail, primary, decision_rows[primary_index], message, intake, now
+        reply = queue_reply(
+            session,
+            mail,
+            primary.decision,
+            primary.reading,
+            decision_rows[primary_index],
+            message,
+            intake,
+            now,
         )
     if intake.metrics is not None:
         intake.metrics.message_decided(str(primary.decision.outcome))
@@ -296,7 +314,7 @@ def _decide(
                 Outcome.REJECTED_UNSAFE, f"message of {size_mb} MiB over the cap", by_sender
             )
         ]
-    auto = automatic_reason(mail, _own_addresses(settings))
+    auto = automatic_reason(mail, own_addresses(settings))
     if auto:
         return [_message_level(Outcome.IGNORED_AUTO, auto, by_sender)]
     if _is_staff(mail, settings):
@@ -395,63 +413,3 @@ def _store_decisions(
 def _primary(decided: list[_Decided]) -> int:
     rank = {outcome: i for i, outcome in enumerate(REPLY_PRIORITY)}
     return min(range(len(decided)), key=lambda i: rank.get(decided[i].decision.outcome, 99))
-
-
-def _maybe_reply(
-    session: Session,
-    mail: InboundMail,
-    primary: _Decided,
-    decision_row: DecisionRow,
-    message: InboundMessageRow,
-    intake: Intake,
-    now: datetime,
-) -> str:
-    settings, policy = intake.settings, intake.policy
-    outcome = primary.decision.outcome
-    if outcome in NEVER_ANSWERED or outcome is Outcome.STAFF_COMMAND:
-        return "none"
-    if outcome is Outcome.DUPLICATE and not policy.intake.reply_to_duplicates:
-        return "none (policy)"
-    if not mail.sender or mail.sender in _own_addresses(settings):
-        return "none (no sender)"
-    cap = settings.outgoing.replies_per_sender_per_hour
-    if replies_sent_recently(session, mail.sender, now) >= cap:
-        log.warning("reply_rate_limited", sender=mail.sender, cap=cap)
-        return "none (rate limit)"
-    queue_mail(
-        session,
-        renderer=intake.renderer,
-        settings=settings,
-        policy=policy,
-        purpose=Purpose.REPLY,
-        template=str(outcome),
-        context=_reply_context(mail, primary, intake, now),
-        recipient=mail.sender,
-        dedupe_key=f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
-        now=now,
-        matricula=primary.decision.matricula,
-        decision_pk=decision_row.id,
-        in_reply_to=mail.message_id or None,
-        references=(*mail.references, mail.message_id) if mail.message_id else mail.references,
-    )
-    return "queued"
-
-
-def _reply_context(
-    mail: InboundMail, primary: _Decided, intake: Intake, now: datetime
-) -> dict[str, Any]:
-    """Only the sender's own roster record is shown; document data is echoed only when the
-    document is the sender's (never for identity_mismatch or not_enrolled)."""
-    decision = primary.decision
-    facts = primary.reading.facts if primary.reading else None
-    own_document = decision.outcome not in (Outcome.IDENTITY_MISMATCH, Outcome.NOT_ENROLLED)
-    today = received_on(mail, now, intake.settings)
-    return {
-        "student": decision.student,
-        "outcome": str(decision.outcome),
-        "missing": decision.missing,
-        "fecha_expedicion": getattr(facts, "fecha_expedicion", None) if own_document else None,
-        "received_on": today,
-        "next_movement_date": intake.next_movement(now.astimezone(intake.settings.tz).date()),
-        "acudir_subdelegacion": bool(getattr(facts, "acudir_subdelegacion", False)),
-    }
