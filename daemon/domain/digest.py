@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.imss_forms import imss_csv
-from daemon.domain.policy import Policy
+from daemon.domain.outcomes import NEEDS_STAFF_REVIEW, Outcome
+from daemon.domain.policy import CoveredOtherRegime, Policy
 from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term
 from daemon.domain.reminders import request_window
 
@@ -125,6 +126,14 @@ class Digest:
         return any(
             (self.altas, self.bajas, self.subdelegacion, self.to_print, self.to_deliver)
         ) or any((self.overdue, self.review, self.outbox_failures, self.no_document))
+
+
+def review_outcomes(policy: Policy) -> frozenset[Outcome]:
+    """The decisions staff must look at. Under ``covered_other_regime = "ask"`` the reply
+    tells a covered student that staff will confirm their case, so those go in the queue."""
+    if policy.intake.covered_other_regime is CoveredOtherRegime.ASK:
+        return NEEDS_STAFF_REVIEW | {Outcome.COVERED_OTHER_REGIME}
+    return NEEDS_STAFF_REVIEW
 
 
 def build_digest(

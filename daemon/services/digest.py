@@ -27,8 +27,9 @@ from daemon.domain.digest import (
     ReviewItem,
     build_digest,
     movements_csv,
+    review_outcomes,
 )
-from daemon.domain.outcomes import NEEDS_STAFF_REVIEW
+from daemon.domain.policy import Policy
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms
 from daemon.services.reminders import Mailing
@@ -63,7 +64,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
     cases = load_cases(session, settings.tz)
     digest = build_digest(
         cases,
-        _facts(session, now, settings.tz),
+        _facts(session, now, settings.tz, mailing.policy),
         today=today,
         policy=mailing.policy,
         calendar=mailing.calendar,
@@ -101,7 +102,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
     return PreparedDigest(digest, context, tuple(attachments))
 
 
-def _facts(session: Session, now: datetime, tz: ZoneInfo) -> DigestFacts:
+def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> DigestFacts:
     since = session.scalar(
         select(func.max(OutboxRow.created_at)).where(
             OutboxRow.purpose == str(Purpose.DIGEST), OutboxRow.created_at < now
@@ -128,7 +129,7 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo) -> DigestFacts:
             select(DecisionRow, InboundMessageRow.sender)
             .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
             .where(
-                DecisionRow.outcome.in_([str(o) for o in NEEDS_STAFF_REVIEW]),
+                DecisionRow.outcome.in_(sorted(str(o) for o in review_outcomes(policy))),
                 DecisionRow.reviewed_at.is_(None),
                 DecisionRow.decided_at <= now,
             )
