@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.utils
+import io
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -192,6 +193,21 @@ def _from(
     )
 
 
+def carnet_photo(student: Student) -> bytes:
+    """A phone photo of the clinic card (a JPEG with the student's name on a card)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 620, 380), outline="black", width=3)
+    draw.text((40, 40), "IMSS  CARNET DE CITAS", fill="black")
+    draw.text((40, 80), student.nombre_completo, fill="black")
+    draw.text((40, 120), f"NSS {nss_for(student)}  UMF 023", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
 def staff_mail(now: datetime, body: str, *, number: int) -> bytes:
     """A command from the staff address, authenticated by our own server."""
     return (
@@ -302,9 +318,8 @@ class Campus:
         """Each student's mails (replies, reminders, notices) as (local date, template)."""
         found: dict[str, list[tuple[date, str]]] = defaultdict(list)
         for mail in self.outbox():
-            if mail.purpose not in STUDENT_PURPOSES:
-                continue
-            assert mail.matricula is not None, mail.template
+            if mail.purpose not in STUDENT_PURPOSES or mail.matricula is None:
+                continue  # staff mail, or a reply to someone not on the roster
             student = self.students[mail.matricula]
             assert mail.recipient == student.email_institucional, mail.recipient
             found[mail.matricula].append((mail.created_at.astimezone(TZ).date(), mail.template))
