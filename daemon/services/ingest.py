@@ -19,6 +19,7 @@ from itertools import islice
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Settings
@@ -152,8 +153,11 @@ def _decide_batch(
             outcome = _decide_and_store(fetched, mail, readings, intake)
             mailbox.mark_processed(fetched.ref)
             decided.append(fetched)
-            report.processed += 1
-            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if outcome is None:
+                report.already_done += 1
+            else:
+                report.processed += 1
+                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if stop.is_set():
                 break
     finally:
@@ -235,12 +239,46 @@ def _decide_and_store(
     mail: InboundMail,
     readings: list[DocumentReading],
     intake: Intake,
-) -> str:
+) -> str | None:
+    """Decide and commit; None when another afilia worker committed this mail first (the
+    unique (mailbox, folder, UIDVALIDITY, UID) key makes the second commit fail whole, so
+    two workers never answer one mail twice)."""
     started = time.monotonic()
     now = intake.clock()
     raw_sha = intake.blobs.put(fetched.raw)
     for reading_data in _attachments_to_keep(mail, readings):
         intake.blobs.put(reading_data)
+    try:
+        decided, reply = _store_case(fetched, mail, readings, intake, raw_sha, now)
+    except IntegrityError:
+        log.info("message_taken_by_another_worker", uid=fetched.ref.uid_key)
+        return None
+    primary = decided[_primary(decided)]
+    if intake.metrics is not None:
+        intake.metrics.message_decided(str(primary.decision.outcome))
+    log.info(
+        "message_processed",
+        mailbox=fetched.ref.mailbox,
+        uid=fetched.ref.uid_key,
+        outcome=str(primary.decision.outcome),
+        outcomes=[str(d.decision.outcome) for d in decided],
+        documents=len(readings),
+        reply=reply,
+        matricula=primary.decision.matricula,
+        ms=round((time.monotonic() - started) * 1000, 1),
+    )
+    return str(primary.decision.outcome)
+
+
+def _store_case(
+    fetched: FetchedMail,
+    mail: InboundMail,
+    readings: list[DocumentReading],
+    intake: Intake,
+    raw_sha: str,
+    now: datetime,
+) -> tuple[list[_Decided], str]:
+    """One transaction: the message, its documents and decisions, and the reply row."""
     with transaction(intake.sessions) as session:
         message = InboundMessageRow(
             mailbox=fetched.ref.mailbox,
@@ -272,20 +310,7 @@ def _decide_and_store(
             intake,
             now,
         )
-    if intake.metrics is not None:
-        intake.metrics.message_decided(str(primary.decision.outcome))
-    log.info(
-        "message_processed",
-        mailbox=fetched.ref.mailbox,
-        uid=fetched.ref.uid_key,
-        outcome=str(primary.decision.outcome),
-        outcomes=[str(d.decision.outcome) for d in decided],
-        documents=len(readings),
-        reply=reply,
-        matricula=primary.decision.matricula,
-        ms=round((time.monotonic() - started) * 1000, 1),
-    )
-    return str(primary.decision.outcome)
+    return decided, reply
 
 
 def _attachments_to_keep(mail: InboundMail, readings: list[DocumentReading]) -> Iterator[bytes]:
