@@ -10,8 +10,10 @@ are fresh interpreters (no inherited threads or PDFium state), reused between fi
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from daemon.documents.limits import ReadLimits
 from daemon.documents.reading import read_attachment, unsafe
@@ -88,6 +91,40 @@ def read_mail(
     return mail, readings
 
 
+# What a worker may send back. A PDF that exploited PDFium inside a worker must not be
+# able to run code in the daemon through pickle, so results are unpickled with this
+# allow-list instead of multiprocessing's plain ``pickle.loads``.
+_ALLOWED_CLASSES = frozenset(
+    {
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("daemon.domain.facts", "ConstanciaFacts"),
+        ("daemon.domain.facts", "RenunciaFacts"),
+        ("daemon.domain.facts", "NssAcuseFacts"),
+        ("daemon.domain.facts", "DocumentReading"),
+        ("daemon.domain.outcomes", "Confidence"),
+        ("daemon.domain.outcomes", "DocumentKind"),
+        ("daemon.domain.outcomes", "ReadProblem"),
+        ("daemon.mail.inbound", "InboundMail"),
+        ("daemon.mail.inbound", "Attachment"),
+    }
+)
+
+
+class _ResultUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_CLASSES:
+            raise pickle.UnpicklingError(f"a reader worker sent a forbidden type {module}.{name}")
+        return super().find_class(module, name)
+
+
+def load_result(data: bytes) -> Any:
+    """Unpickle a worker's answer, refusing every class not on the allow-list."""
+    return _ResultUnpickler(io.BytesIO(data)).load()
+
+
 class ReaderUnavailable(TransientError):
     """The worker processes cannot start (e.g. the machine is out of memory)."""
 
@@ -115,7 +152,7 @@ class _Worker:
             return True
         try:
             if self.conn.poll(timeout):
-                self.started = self.conn.recv() == _READY
+                self.started = load_result(self.conn.recv_bytes()) == _READY
         except (EOFError, OSError):
             return False
         return self.started
@@ -204,8 +241,8 @@ class DocumentReader:
             for key, (worker, index, deadline) in list(busy.items()):
                 if worker.conn in ready:
                     try:
-                        results[index] = worker.conn.recv()
-                    except (EOFError, OSError):
+                        results[index] = load_result(worker.conn.recv_bytes())
+                    except (EOFError, OSError, pickle.UnpicklingError):
                         results[index] = self._death(worker)
                         self._replace(worker)
                     del busy[key]
