@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from daemon.domain.policy import Policy, School
-from daemon.domain.student import RosterStatus, Student
+from daemon.domain.student import Student
 from daemon.rules_profile import load_profile
+from tests.fixtures.deployment import ANA
 
 REPO = Path(__file__).resolve().parent.parent
 OUR_REGISTRO = "Y5410123108"
@@ -27,16 +28,4 @@ def policy(school: School) -> Policy:
 
 @pytest.fixture
 def student() -> Student:
-    return Student(
-        matricula="UTE2026001",
-        curp="GOMA050317MDFNRNA1",
-        nombres="ANA MARÍA",
-        apellido_paterno="GÓMEZ",
-        apellido_materno="NÚÑEZ",
-        email_institucional="ana.gomez@alumnos.ute.example.edu.mx",
-        email_personal="ana.gomez@example.com",
-        programa="TSU EN TECNOLOGÍAS DE LA INFORMACIÓN",
-        term_number=1,
-        status=RosterStatus.ACTIVO,
-        new_entry=True,
-    )
+    return ANA
