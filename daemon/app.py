@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from daemon import systemd_notify
 from daemon.bootstrap import App
+from daemon.config import ImapSource, Settings
 from daemon.errors import AfiliaError, ConfigError, PermanentError, TransientError
 from daemon.mail.ports import Mailbox, Mailer
 from daemon.metrics import Metrics, start_metrics_server
@@ -37,6 +38,7 @@ log = structlog.get_logger("afilia.daemon")
 
 BACKOFF_START_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
+MAILDIR_POLL_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -268,8 +270,9 @@ def _ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
 
 
-def _poll_seconds(settings: object, mailbox_name: str) -> float:
-    for mailbox in getattr(settings, "mailboxes", ()):
-        if mailbox.name == mailbox_name:
-            return float(getattr(mailbox, "poll_seconds", 5.0))
-    return 5.0
+def _poll_seconds(settings: Settings, mailbox_name: str) -> float:
+    """How long one wait for new mail lasts: the IMAP poll/IDLE period, 5 s for a Maildir."""
+    for source in settings.mailboxes:
+        if source.name == mailbox_name and isinstance(source, ImapSource):
+            return source.poll_seconds
+    return MAILDIR_POLL_SECONDS
