@@ -9,12 +9,12 @@ import pytest
 
 from daemon.errors import ConfigError
 from tests.conftest import REPO
-from tests.fixtures.deployment import make_deployment
+from tests.fixtures.deployment import Deployment, make_deployment
 
 pytestmark = pytest.mark.integration
 
 
-def _deployment_with_own_rules_and_templates(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _deployment_with_own_rules_and_templates(tmp_path: Path) -> tuple[Deployment, Path, Path]:
     rules, templates = tmp_path / "rules", tmp_path / "templates"
     shutil.copytree(REPO / "rules", rules)
     shutil.copytree(REPO / "templates" / "email", templates)
