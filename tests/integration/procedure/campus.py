@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from click.testing import CliRunner
 from sqlalchemy import select
 from stdnum import luhn
@@ -224,6 +225,20 @@ def staff_mail(now: datetime, body: str, *, number: int) -> bytes:
 
 # --- the deployment ---------------------------------------------------------------------
 
+
+@click.pass_context
+def _open_and_close(ctx: click.Context, config: str | None) -> None:
+    """``afilia``'s own start-up, plus closing the database pool when the command ends: the
+    command-line process exits at once, but here many commands share one test process and
+    PostgreSQL connections left open are reported as leaks."""
+    main.callback(config=config)  # type: ignore[misc]
+    ctx.call_on_close(lambda: ctx.obj.engine.dispose())
+
+
+afilia = type(main)(
+    name="afilia", callback=_open_and_close, params=main.params, commands=main.commands
+)
+
 Event = tuple[datetime, Callable[[], Any]]
 
 
@@ -246,7 +261,7 @@ class Campus:
     def cli(self, *args: str, now: datetime | None = None) -> str:
         moment = ("--now", now.isoformat()) if now is not None else ()
         result = self.runner.invoke(
-            main, ["--config", str(self.deployment.config_path), *args, *moment]
+            afilia, ["--config", str(self.deployment.config_path), *args, *moment]
         )
         assert result.exit_code == 0, f"afilia {' '.join(args)}: {result.output}"
         return result.stdout
