@@ -98,7 +98,7 @@ class DigestFacts:
     outbox_failures: Sequence[OutboxFailure] = ()
     health: Sequence[MailboxHealth] = ()
     terms: Sequence[Term] = ()
-    roster_updated_on: date | None = None  # last roster import (for the bajas list)
+    roster_imported_on: date | None = None  # the last roster or leave-list import
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +238,13 @@ def _bajas_list_due(
     facts: DigestFacts, today: date, policy: Policy, calendar: BusinessCalendar
 ) -> date | None:
     """Control Escolar owes the leave/withdrawal list N business days after term start;
-    staff are reminded until a roster import after that day."""
+    staff are reminded until they import a list on or after that day (even one that changes
+    nobody: the registrar may report no leaves). Edits that are not an import do not count."""
     for term in facts.terms:
         if not term.contains(today):
             continue
         due = calendar.add(calendar.on_or_after(term.starts_on), policy.procedure.bajas_list_after)
-        imported = facts.roster_updated_on
+        imported = facts.roster_imported_on
         if today >= due and (imported is None or imported < due):
             return due
     return None

@@ -33,13 +33,14 @@ from daemon.domain.policy import Policy
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms
 from daemon.services.reminders import Mailing
+from daemon.services.roster_import import AUDIT_ACTION as ROSTER_IMPORT
 from daemon.store.db import transaction
 from daemon.store.schema import (
+    AuditRow,
     DecisionRow,
     InboundMessageRow,
     MailboxHealthRow,
     OutboxRow,
-    StudentRow,
 )
 
 if TYPE_CHECKING:
@@ -149,7 +150,9 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         MailboxHealth(row.mailbox, row.last_success_at, row.last_error_at, row.last_error)
         for row in session.scalars(select(MailboxHealthRow).order_by(MailboxHealthRow.mailbox))
     ]
-    roster_updated = session.scalar(select(func.max(StudentRow.updated_at)))
+    imported = session.scalar(
+        select(func.max(AuditRow.at)).where(AuditRow.action == ROSTER_IMPORT, AuditRow.at <= now)
+    )
     return DigestFacts(
         since=since,
         counts=counts,
@@ -157,7 +160,7 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         outbox_failures=failures,
         health=health,
         terms=tuple(load_terms(session)),
-        roster_updated_on=local_date(roster_updated, tz) if roster_updated else None,
+        roster_imported_on=local_date(imported, tz) if imported else None,
     )
 
 

@@ -87,7 +87,7 @@ def test_staff_are_reminded_of_the_leave_list_20_business_days_after_term_start(
 ) -> None:
     due = BusinessCalendar().add(TERM.starts_on, 20)
     assert _digest([], due, policy).bajas_list_due == due
-    imported = replace(FACTS, roster_updated_on=due)
+    imported = replace(FACTS, roster_imported_on=due)
     assert _digest([], due, policy, imported).bajas_list_due is None
 
 
