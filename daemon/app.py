@@ -48,6 +48,7 @@ def utc_now() -> datetime:
 @dataclass
 class PassReport:
     intake: dict[str, IntakeReport] = field(default_factory=dict)
+    failed_mailboxes: dict[str, str] = field(default_factory=dict)
     sent: int = 0
     failed: int = 0
     pending_retry: int = 0
@@ -70,6 +71,7 @@ def run_once(app: App, clock: Callable[[], datetime] = utc_now) -> PassReport:
             except (TransientError, PermanentError) as err:
                 record_mailbox_error(app.sessions, mailbox.name, clock(), str(err))
                 log.error("mailbox_failed", mailbox=mailbox.name, error=str(err))
+                report.failed_mailboxes[mailbox.name] = str(err)
             finally:
                 mailbox.close()
         mailer = app.mailer()

@@ -28,7 +28,9 @@ def run(app: App, once: bool) -> None:
     """Run the daemon: read the mailboxes, answer students, send reminders and the digest.
 
     Without --once it runs until SIGTERM/SIGINT (systemd stop). SIGHUP reloads rules and
-    templates. Refuses to start on an out-of-date database schema.
+    templates. Refuses to start on an out-of-date database schema. With --once the exit
+    status is 0 when every mailbox was read, 1 when one could not be (the others still
+    were), 2 for a configuration or schema problem.
     """
     settings = app.settings
     configure_logging(settings.logging.level, settings.logging.format)
@@ -45,6 +47,10 @@ def run(app: App, once: bool) -> None:
             f"sent {report.sent}, failed {report.failed}, retry later {report.pending_retry}",
             err=True,
         )
+        for name, error in report.failed_mailboxes.items():
+            click.echo(f"afilia: mailbox {name} could not be read: {error}", err=True)
+        if report.failed_mailboxes:
+            sys.exit(1)
         return
     from daemon.app import Daemon
 
