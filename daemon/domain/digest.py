@@ -253,28 +253,54 @@ def _bajas_list_due(
 def indicators(
     cases: Sequence[StudentCase], terms: Sequence[Term], today: date
 ) -> tuple[Indicator, ...]:
-    """Per term (those started by today) and per calendar year."""
+    """Per term (those started by today) and per calendar year of the term's start.
+
+    A student counts in the term the roster first listed them for, as long as they came in
+    as a new entry and have vigencia de derechos: re-importing the roster for the next term
+    (which moves them on and clears their new-entry flag) must not rewrite a closed term's
+    figure. One who left without collecting their card no longer counts against it.
+    """
+    ordered = sorted(terms, key=lambda t: t.starts_on)
+    counted: dict[int, list[int]] = {t.id: [0, 0] for t in ordered}
+    for case in cases:
+        first = entry_term(case, ordered)
+        if first is None or case.on_file not in WITH_VIGENCIA:
+            continue
+        if case.delivered_on is None and not case.student.status.is_enrolled:
+            continue
+        if not _came_in_new(case, first, ordered):
+            continue
+        counted[first.id][0] += 1 if case.delivered_on is not None else 0
+        counted[first.id][1] += 1
     found = []
     by_year: dict[int, list[int]] = {}
-    for term in sorted(terms, key=lambda t: t.starts_on):
+    for term in ordered:
         if term.starts_on > today:
             continue
-        members = [
-            c
-            for c in cases
-            if c.term is not None
-            and c.term.id == term.id
-            and c.student.new_entry
-            and c.on_file in WITH_VIGENCIA
-        ]
-        delivered = sum(1 for c in members if c.delivered_on is not None)
-        found.append(Indicator(term.name, delivered, len(members)))
+        delivered, total = counted[term.id]
+        found.append(Indicator(term.name, delivered, total))
         year = by_year.setdefault(term.starts_on.year, [0, 0])
         year[0] += delivered
-        year[1] += len(members)
+        year[1] += total
     for year, (delivered, total) in sorted(by_year.items()):
         found.append(Indicator(f"Año {year}", delivered, total))
     return tuple(found)
+
+
+def entry_term(case: StudentCase, terms: Sequence[Term]) -> Term | None:
+    """The term the roster first listed the student for: the first one that had not ended
+    the day they appeared (rosters are imported a few days before a term starts)."""
+    return next((t for t in terms if t.ends_on >= case.first_seen_on), None)
+
+
+def _came_in_new(case: StudentCase, first: Term, terms: Sequence[Term]) -> bool:
+    """Still in their first term: the roster's flag says. Moved on: they were new then if
+    their term number, counted back over the terms since, was 1 (students already in
+    second term or later when afilia first imported the roster do not count)."""
+    if case.term is None or case.term.id == first.id:
+        return case.student.new_entry
+    since = sum(1 for t in terms if first.starts_on < t.starts_on <= case.term.starts_on)
+    return case.student.term_number - since <= 1
 
 
 ALTA_COLUMNS = (

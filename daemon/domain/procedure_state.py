@@ -26,9 +26,16 @@ ON_FILE = frozenset(
 )
 # Outcomes after which staff must register the student at IMSS.
 NEEDS_ALTA = frozenset({Outcome.ACCEPTED_NOT_INSURED, Outcome.NSS_ACUSE_RECEIVED})
-# Outcomes that count as "with vigencia de derechos" for the indicator (PAB-24 §6).
+# Outcomes that count as "with vigencia de derechos" for the indicator (PAB-24 §6): covered
+# already, or entitled to the alta we do (a constancia without coverage, a high school's NSS
+# acuse). Waivers are not: those students declined the insurance.
 WITH_VIGENCIA = frozenset(
-    {Outcome.ACCEPTED_NOT_INSURED, Outcome.ACCEPTED_INSURED_HERE, Outcome.COVERED_OTHER_REGIME}
+    {
+        Outcome.ACCEPTED_NOT_INSURED,
+        Outcome.ACCEPTED_INSURED_HERE,
+        Outcome.COVERED_OTHER_REGIME,
+        Outcome.NSS_ACUSE_RECEIVED,
+    }
 )
 
 

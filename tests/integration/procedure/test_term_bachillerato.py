@@ -117,4 +117,6 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
     overdue = campus.digest_text(D(2026, 8, 28))
     assert "SIN DOCUMENTO DESPUÉS DEL PLAZO (8)" in overdue
     assert "plazo vencido el 27/08/2026" in overdue
+    # The indicator counts those who handed in the acuse: they are entitled to the alta.
+    assert f"{TERM}: 0 de 14 (0.0 %)" in overdue
     campus.close()
