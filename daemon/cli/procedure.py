@@ -25,6 +25,8 @@ from daemon.services.procedure_actions import (
     load_cases,
     mark_altas_done,
     mark_bajas_done,
+    mark_reviewed,
+    pending_review,
     record_delivered,
     record_printed,
     record_resello,
@@ -38,7 +40,18 @@ from daemon.store.db import require_current_schema, transaction
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``afilia`` group."""
-    for command in (term, altas, bajas, credenciales, student, reminders, digest, purge, carnets):
+    for command in (
+        term,
+        altas,
+        bajas,
+        credenciales,
+        review,
+        student,
+        reminders,
+        digest,
+        purge,
+        carnets,
+    ):
         main.add_command(command)
 
 
@@ -331,6 +344,58 @@ def credenciales_resellada(
     _print_report(report, as_json)
 
 
+# --- the review queue -------------------------------------------------------------------
+
+
+@click.group()
+def review() -> None:
+    """Mails a person must look at (unreadable, mismatches, questions, carnets...)."""
+
+
+@review.command("list")
+@_NOW
+@click.pass_obj
+def review_list(app: App, now: str | None) -> None:
+    """The digest's review queue, oldest first."""
+    from daemon.domain.digest import review_outcomes
+
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        items = pending_review(session, review_outcomes(app.policy), moment)
+        lines = [
+            f"{d.decided_at.astimezone(app.settings.tz):%Y-%m-%d %H:%M}\t{sender}"
+            f"\t{d.matricula or '-'}\t{d.outcome}\t{'; '.join(str(r) for r in d.reasons or ())}"
+            for d, sender in items
+        ]
+    for line in lines:
+        click.echo(line)
+
+
+@review.command("done")
+@click.argument("who", nargs=-1, required=True)
+@_NOW
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def review_done(app: App, who: tuple[str, ...], now: str | None, as_json: bool) -> None:
+    """Take students (matrícula) or senders (address) off the review queue."""
+    from daemon.domain.digest import review_outcomes
+
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    addresses = [w for w in who if "@" in w]
+    with transaction(app.sessions) as session:
+        report = mark_reviewed(
+            session,
+            [w for w in who if "@" not in w],
+            addresses,
+            outcomes=review_outcomes(app.policy),
+            actor=_actor(),
+            now=moment,
+        )
+    _print_report(report, as_json)
+
+
 # --- views and previews -----------------------------------------------------------------
 
 
@@ -443,16 +508,19 @@ def carnets_export(app: App) -> None:
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         rows = session.execute(
-            select(StudentRow, func.max(DecisionRow.decided_at))
+            select(StudentRow, func.max(DecisionRow.decided_at), func.max(DecisionRow.reviewed_at))
             .join(DecisionRow, DecisionRow.matricula == StudentRow.matricula)
             .where(DecisionRow.outcome == str(Outcome.CARNET_RECEIVED))
             .group_by(StudentRow.matricula)
             .order_by(StudentRow.matricula)
         ).all()
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["matricula", "nombre", "programa", "estatus", "carnet_recibido"])
-    for row, received in rows:
+    writer.writerow(
+        ["matricula", "nombre", "programa", "estatus", "carnet_recibido", "carnet_revisado"]
+    )
+    tz = app.settings.tz
+    for row, received, reviewed in rows:
         name = " ".join(p for p in (row.nombres, row.apellido_paterno, row.apellido_materno) if p)
-        writer.writerow(
-            [row.matricula, name, row.programa, row.status, local_date(received, app.settings.tz)]
-        )
+        checked = local_date(reviewed, tz) if reviewed else ""
+        received_on = local_date(received, tz)
+        writer.writerow([row.matricula, name, row.programa, row.status, received_on, checked])

@@ -38,6 +38,7 @@ class CommandKind(StrEnum):
     CREDENTIALS_PRINTED = "credenciales_impresas"
     DELIVERED = "entregada"
     RESELLO_DONE = "resellada"
+    REVIEWED = "revisado"  # items of the digest's review queue, by matrícula or sender
 
 
 # Folded spellings staff may use for each command (first words of a line).
@@ -56,6 +57,10 @@ _SPELLINGS: tuple[tuple[str, CommandKind], ...] = (
     ("RESELLADAS", CommandKind.RESELLO_DONE),
     ("RESELLADA", CommandKind.RESELLO_DONE),
     ("RESELLO HECHO", CommandKind.RESELLO_DONE),
+    ("REVISADOS", CommandKind.REVIEWED),
+    ("REVISADAS", CommandKind.REVIEWED),
+    ("REVISADO", CommandKind.REVIEWED),
+    ("REVISADA", CommandKind.REVIEWED),
 )
 
 ALL_IN_QUEUE = "TODAS"
@@ -66,6 +71,7 @@ _DATE = re.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
 _REPLY_CUT = re.compile(
     r"^(-{2,}\s*(MENSAJE ORIGINAL|ORIGINAL MESSAGE)|(EL|ON) .+ (ESCRIBIO|WROTE)\b|DE: |FROM: |__+)"
 )
+_ADDRESS = re.compile(r"[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}")
 _PARAMETER = re.compile(r"^(ENTREGA|FECHAS?|LUGAR|SITIO)\s*:?\s*(.*)$")
 
 
@@ -73,6 +79,7 @@ _PARAMETER = re.compile(r"^(ENTREGA|FECHAS?|LUGAR|SITIO)\s*:?\s*(.*)$")
 class Command:
     kind: CommandKind
     matriculas: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()  # REVISADO: senders not on the roster, lowercase
     whole_queue: bool = False  # CREDENCIALES IMPRESAS TODAS: every student in the print queue
     pickup_from: date | None = None
     pickup_until: date | None = None
@@ -141,6 +148,7 @@ class _Draft:
     def __init__(self, kind: CommandKind) -> None:
         self.kind = kind
         self.matriculas: list[str] = []
+        self.addresses: list[str] = []
         self.whole_queue = False
         self.pickup: list[date] = []
         self.place = ""
@@ -155,6 +163,9 @@ class _Draft:
             else:
                 self._dates(value)
             return
+        if self.kind is CommandKind.REVIEWED:
+            self.addresses.extend(a.lower() for a in _ADDRESS.findall(line))
+            line = _ADDRESS.sub(" ", line)
         for token in _TOKEN.findall(line.replace(",", " ").replace(";", " ")):
             if token == ALL_IN_QUEUE:
                 self.whole_queue = True
@@ -179,11 +190,12 @@ class _Draft:
                 problems.append("faltan las fechas de entrega (ENTREGA: dd/mm/aaaa AL dd/mm/aaaa)")
             if not unique and not self.whole_queue:
                 problems.append("faltan las matrículas (o la palabra TODAS)")
-        elif not unique:
+        elif not unique and not self.addresses:
             problems.append("no se encontró ninguna matrícula")
         return Command(
             kind=self.kind,
             matriculas=unique,
+            addresses=tuple(dict.fromkeys(self.addresses)),
             whole_queue=self.whole_queue,
             pickup_from=pickup_from,
             pickup_until=pickup_until,

@@ -31,14 +31,13 @@ from daemon.domain.digest import (
 )
 from daemon.domain.policy import Policy
 from daemon.services.outbox import Purpose, queue_mail
-from daemon.services.procedure_actions import load_cases, load_terms
+from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
 from daemon.services.roster_import import AUDIT_ACTION as ROSTER_IMPORT
 from daemon.store.db import transaction
 from daemon.store.schema import (
     AuditRow,
     DecisionRow,
-    InboundMessageRow,
     MailboxHealthRow,
     OutboxRow,
 )
@@ -126,16 +125,8 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
             at=decision.decided_at,
             matricula=decision.matricula,
         )
-        for decision, sender in session.execute(
-            select(DecisionRow, InboundMessageRow.sender)
-            .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
-            .where(
-                DecisionRow.outcome.in_(sorted(str(o) for o in review_outcomes(policy))),
-                DecisionRow.reviewed_at.is_(None),
-                DecisionRow.decided_at <= now,
-            )
-            .order_by(DecisionRow.decided_at)
-            .limit(_REVIEW_LIMIT)
+        for decision, sender in pending_review(
+            session, review_outcomes(policy), now, limit=_REVIEW_LIMIT
         )
     ]
     failures = [

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import local_date
@@ -37,7 +37,14 @@ from daemon.store.procedure import (
     ProcedureActionRow,
 )
 from daemon.store.roster import to_student
-from daemon.store.schema import AuditRow, DecisionRow, DocumentRow, StudentRow, TermRow
+from daemon.store.schema import (
+    AuditRow,
+    DecisionRow,
+    DocumentRow,
+    InboundMessageRow,
+    StudentRow,
+    TermRow,
+)
 
 _TRACKED = ON_FILE | {Outcome.BAJA_REQUESTED}
 
@@ -332,6 +339,63 @@ def record_resello(
     return _audited(session, report, actor, now)
 
 
+def mark_reviewed(
+    session: Session,
+    matriculas: Sequence[str],
+    addresses: Sequence[str],
+    *,
+    outcomes: Iterable[Outcome],
+    actor: str,
+    now: datetime,
+) -> ActionReport:
+    """Staff dealt with the review-queue items of these students (or senders not on the
+    roster): they leave the digest. ``outcomes`` is the queue's definition for the policy."""
+    report = ActionReport("revisado")
+    queued = [str(o) for o in outcomes]
+    pending = (
+        select(DecisionRow)
+        .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
+        .where(
+            DecisionRow.outcome.in_(queued),
+            DecisionRow.reviewed_at.is_(None),
+            DecisionRow.decided_at <= now,
+        )
+    )
+    wanted = [(m, DecisionRow.matricula == m) for m in _unique(matriculas)]
+    wanted += [
+        (a, func.lower(InboundMessageRow.sender) == a)
+        for a in dict.fromkeys(x.strip().lower() for x in addresses if x.strip())
+    ]
+    for who, condition in wanted:
+        rows = session.scalars(pending.where(condition)).all()
+        if not rows:
+            report.rejected.append((who, "no tiene nada pendiente de revisión"))
+            continue
+        for row in rows:
+            row.reviewed_at = now
+        report.applied.append(who)
+    session.flush()
+    return _audited(session, report, actor, now)
+
+
+def pending_review(
+    session: Session, outcomes: Iterable[Outcome], now: datetime, limit: int | None = None
+) -> list[tuple[DecisionRow, str]]:
+    """The review queue, oldest first: each decision with the sender of its mail."""
+    query = (
+        select(DecisionRow, InboundMessageRow.sender)
+        .join(InboundMessageRow, DecisionRow.message_pk == InboundMessageRow.id)
+        .where(
+            DecisionRow.outcome.in_([str(o) for o in outcomes]),
+            DecisionRow.reviewed_at.is_(None),
+            DecisionRow.decided_at <= now,
+        )
+        .order_by(DecisionRow.decided_at, DecisionRow.id)
+        .limit(limit)
+    )
+    return [(decision, sender) for decision, sender in session.execute(query)]
+
+
 def _unique(matriculas: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(m.strip().upper() for m in matriculas if m and m.strip()))
 
@@ -369,7 +433,7 @@ def _audited(session: Session, report: ActionReport, actor: str, now: datetime) 
 
 def student_history(session: Session, matricula: str) -> list[dict[str, Any]]:
     """Everything afilia knows happened to one student, oldest first (``afilia student``)."""
-    from daemon.store.schema import InboundMessageRow, OutboxRow
+    from daemon.store.schema import OutboxRow
 
     matricula = matricula.strip().upper()
     events: list[dict[str, Any]] = []

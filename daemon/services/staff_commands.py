@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from daemon.config import Settings
+from daemon.domain.digest import review_outcomes
 from daemon.domain.policy import Policy
 from daemon.domain.staff_commands import (
     Command,
@@ -28,6 +29,7 @@ from daemon.services.procedure_actions import (
     ActionReport,
     mark_altas_done,
     mark_bajas_done,
+    mark_reviewed,
     record_delivered,
     record_printed,
     record_resello,
@@ -77,7 +79,9 @@ def handle_staff_mail(
         mailing = Mailing(settings, policy, renderer, business_calendar(settings, now))
         for command in parsed.commands:
             reports.append(
-                apply_command(session, command, actor=mail.sender, now=now, settings=settings)
+                apply_command(
+                    session, command, actor=mail.sender, now=now, settings=settings, policy=policy
+                )
             )
         touched = [m for r in reports if r.action in _NOTIFYING for m in r.applied]
         if touched:
@@ -117,7 +121,13 @@ _NOTIFYING = frozenset({"altas_hechas", "credenciales_impresas"})
 
 
 def apply_command(
-    session: Session, command: Command, *, actor: str, now: datetime, settings: Settings
+    session: Session,
+    command: Command,
+    *,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    policy: Policy,
 ) -> ActionReport:
     """One parsed command; problems found while parsing refuse it as a whole."""
     tz = settings.tz
@@ -134,6 +144,15 @@ def apply_command(
             return record_delivered(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.RESELLO_DONE:
             return record_resello(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.REVIEWED:
+            return mark_reviewed(
+                session,
+                command.matriculas,
+                command.addresses,
+                outcomes=review_outcomes(policy),
+                actor=actor,
+                now=now,
+            )
         case CommandKind.CREDENTIALS_PRINTED:
             assert command.pickup_from is not None
             assert command.pickup_until is not None

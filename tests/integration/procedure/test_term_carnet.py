@@ -23,6 +23,7 @@ from tests.integration.procedure.campus import (
     matriculas,
     request_mail,
     roster_rows,
+    staff_mail,
     student_of,
     unfolded,
 )
@@ -71,12 +72,22 @@ def test_a_semester_keeping_the_carnet_on_file(tmp_path: Path) -> None:
         campus.send(request_mail(STRANGER, now, "Carnet", body, stranger))
         campus.intake(now)
 
+    def reviewed() -> None:
+        now = at(D(2026, 9, 1), 10)
+        body = "REVISADOS\n" + "\n".join(CARNETS) + f"\n{STRANGER.email_institucional}"
+        campus.send(staff_mail(now, body, number=1))
+        campus.intake(now)
+
+    queue: list[str] = []
     events = [
         (at(D(2026, 8, 25), 10), documents),
         campus.act(at(D(2026, 8, 27), 12), "altas", "done", file_of=matriculas(NOT_INSURED)),
         (at(D(2026, 8, 31), 10), carnets),
+        (at(D(2026, 8, 31), 12), lambda: queue.append(campus.cli("review", "list"))),
+        (at(D(2026, 9, 1), 10), reviewed),
     ]
-    campus.run(D(2026, 8, 20), D(2026, 9, 2), events, digests=[D(2026, 9, 1)])
+    digests = [D(2026, 9, 1), D(2026, 9, 2)]
+    campus.run(D(2026, 8, 20), D(2026, 9, 2), events, digests=digests)
 
     request = [(START, "request_constancia")]
     reminder = "request_constancia_reminder"
@@ -113,12 +124,18 @@ def test_a_semester_keeping_the_carnet_on_file(tmp_path: Path) -> None:
     for m in CARNETS:
         assert f"{students[m].email_institucional} ({m}): Carnet para el expediente" in digest
     assert f"{STRANGER.email_institucional}: No está en la base de datos" in digest
+    assert len(queue[0].splitlines()) == 9  # the same queue from the CLI
+    # Staff answer REVISADOS with the matrículas and the stranger's address: queue empty.
+    [answer] = campus.texts("staff_command_result")
+    assert "Aplicado (9)" in answer
+    assert "POR REVISAR (0)" in campus.digest_text(D(2026, 9, 2))
 
     # The "carnet on file" list for a field trip: those who sent one, nobody else.
     exported = list(csv.DictReader(io.StringIO(campus.cli("carnets", "export"))))
     assert [row["matricula"] for row in exported] == sorted(CARNETS)
     first = exported[0]
     assert first["carnet_recibido"] == "2026-08-31"
+    assert first["carnet_revisado"] == "2026-09-01"
     assert first["nombre"] == students[first["matricula"]].nombre_completo
     assert first["estatus"] == "ACTIVO"
     campus.close()

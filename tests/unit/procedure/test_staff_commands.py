@@ -105,3 +105,12 @@ def test_a_student_address_is_never_staff_even_authenticated() -> None:
 def test_no_authserv_id_configured_trusts_nobody() -> None:
     headers = _results("dmarc=pass header.from=ute.example.edu.mx")
     assert not is_authenticated_staff(STAFF[0], headers, staff_addresses=STAFF, authserv_id="")
+
+
+def test_revisado_takes_matriculas_and_the_addresses_of_senders_not_on_the_roster() -> None:
+    parsed = parse_commands("", "REVISADOS\nUTE2026001, juan123@gmail.com\nAna.Gomez@Example.COM")
+    [command] = parsed.commands
+    assert command.kind is CommandKind.REVIEWED
+    assert command.matriculas == ("UTE2026001",)
+    assert command.addresses == ("juan123@gmail.com", "ana.gomez@example.com")
+    assert command.problems == ()
