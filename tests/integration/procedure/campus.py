@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -362,16 +363,20 @@ class Campus:
             for m in self.outbox()
             if m.purpose == "digest" and m.created_at.astimezone(TZ).date() == day
         ]
-        message = email.message_from_bytes(raw, policy=email_policy.default)
+        message = _parsed(raw)
         return {
-            part.get_filename(): part.get_content()
-            for part in message.iter_attachments()  # type: ignore[attr-defined]
+            part.get_filename() or "": part.get_content() for part in message.iter_attachments()
         }
 
 
-def plain_text(raw: bytes) -> str:
+def _parsed(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=email_policy.default)
-    body = message.get_body(("plain",))  # type: ignore[attr-defined]
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def plain_text(raw: bytes) -> str:
+    body = _parsed(raw).get_body(("plain",))
     assert body is not None
     return str(body.get_content())
 

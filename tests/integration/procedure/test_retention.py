@@ -8,6 +8,7 @@ waiting for a card they collected.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _purge(campus: Campus, moment: str, *, dry_run: bool = False) -> dict[str, i
 
 
 @pytest.fixture
-def campus(tmp_path: Path) -> Campus:
+def campus(tmp_path: Path) -> Iterator[Campus]:
     """One student sent a constancia, the other a waiver before the term began; both
     collected their card on 15 May 2026."""
     campus = Campus.open(tmp_path / "afilia", "ut-cuatrimestral")
@@ -59,7 +60,7 @@ def campus(tmp_path: Path) -> Campus:
     )  # fmt: skip
     campus.cli("credenciales", "delivered", INSURED, WAIVED, now=at(D(2026, 5, 15), 11))
     campus.intake(at(D(2026, 5, 15), 11))  # sends the pickup notices
-    yield campus  # type: ignore[misc]
+    yield campus
     campus.close()
 
 
