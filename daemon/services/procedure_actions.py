@@ -164,8 +164,12 @@ def _case(
                 alta_requested_at = at
                 subdelegacion = any("Subdelegaci" in str(r) for r in item.reasons or ())
             elif outcome is Outcome.ACCEPTED_INSURED_HERE:
+                # Our registro on a constancia confirms the alta; a baja the student asked
+                # for stays asked for (IMSS shows it only once staff have applied it).
                 alta_requested_at, insured_here, subdelegacion = None, True, False
-                baja_requested_at = None
+            elif outcome is Outcome.BAJA_REQUESTED and not insured_here:
+                # Not registered yet: asking for the baja withdraws the pending alta.
+                alta_requested_at, subdelegacion = None, False
             elif outcome is Outcome.BAJA_REQUESTED:
                 baja_requested_at = at
         else:
