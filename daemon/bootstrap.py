@@ -63,6 +63,11 @@ class App:
         templates = self.settings.templates_dir
         return Renderer(templates)
 
+    def close(self) -> None:
+        """Release the database connections, if any were opened (CLI exit, in-process use)."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     def reload(self) -> None:
         """SIGHUP: validate the new rules and templates first; keep the old ones if bad."""
         from daemon.mail.compose import Renderer

@@ -39,7 +39,9 @@ def main(ctx: click.Context, config: str | None) -> None:
 
     Start with 'afilia db upgrade', then 'afilia roster import FILE', then 'afilia run'.
     """
-    ctx.obj = App(config_path_from(config))
+    app = App(config_path_from(config))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
 
 
 def _register_all() -> None:

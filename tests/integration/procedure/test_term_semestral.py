@@ -123,6 +123,7 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
     first = unfolded(campus.digest_text(D(2026, 8, 26)))
     assert "ALTAS POR REALIZAR EN EL IMSS (12)" in first
     assert "Próximo movimiento en el IMSS: lunes 31 de agosto" in first
+    assert "de 24 a 72 horas en verse en el portal del IMSS" in first
     # A baja asked for by email is on the staff's baja list, in the digest and the CLI.
     asked = campus.digest_text(D(2026, 9, 3))
     assert "BAJAS POR REALIZAR EN EL IMSS (3)" in asked
