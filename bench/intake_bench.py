@@ -40,6 +40,9 @@ from tests.servers.smtp import start_smtp_server  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=200)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="split the backlog with --shard K/N"
+    )
     args = parser.parse_args()
 
     today = datetime.now(ZoneInfo("America/Mexico_City")).date()
@@ -62,19 +65,26 @@ def main() -> None:
         env = {**os.environ, "BENCH_IMAP": account.password}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        result = subprocess.run(
-            [*AFILIA, "--config", str(deployment.config_path), "run", "--once"],
-            env=env,
-            capture_output=True,
-            check=False,
-        )
+        command = [*AFILIA, "--config", str(deployment.config_path), "run", "--once"]
+        if args.processes > 1:
+            commands = [
+                [*command, "--shard", f"{k}/{args.processes}"] for k in range(args.processes)
+            ]
+        else:
+            commands = [command]
+        runs = [
+            subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for c in commands
+        ]
+        errors = [run.communicate()[1].decode() for run in runs]
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if result.returncode != 0:
-            sys.exit(f"afilia failed: {result.stderr.decode()[-2000:]}")
+        if any(run.returncode != 0 for run in runs):
+            sys.exit(f"afilia failed: {errors[0][-2000:]}")
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        print(result.stderr.decode().strip().splitlines()[-1])
-        print(f"mails:            {args.mails}")
+        for error in errors:
+            print(error.strip().splitlines()[-1])
+        print(f"mails:            {args.mails} ({args.processes} afilia process(es))")
         print(f"replies received: {len(smtp.received)}")
         print(f"wall time:        {wall:.1f} s ({wall / args.mails * 1000:.0f} ms per mail)")
         print(f"CPU (all procs):  {cpu:.1f} s = {cpu / wall:.2f} cores busy on average")

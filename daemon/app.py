@@ -27,7 +27,7 @@ from daemon import systemd_notify
 from daemon.bootstrap import App
 from daemon.config import ImapSource, Settings
 from daemon.errors import AfiliaError, ConfigError, PermanentError, TransientError
-from daemon.mail.ports import Mailbox, Mailer
+from daemon.mail.ports import Mailbox, Mailer, Shard
 from daemon.metrics import Metrics, start_metrics_server
 from daemon.services.health import record_mailbox_error, record_mailbox_success
 from daemon.services.ingest import IntakeReport, ingest_mailbox
@@ -54,7 +54,9 @@ class PassReport:
     pending_retry: int = 0
 
 
-def run_once(app: App, clock: Callable[[], datetime] = utc_now) -> PassReport:
+def run_once(
+    app: App, clock: Callable[[], datetime] = utc_now, shard: Shard | None = None
+) -> PassReport:
     """One full pass: fetch everything waiting in every mailbox, decide, send, exit.
 
     A mailbox that cannot be read is reported and skipped; the others still run.
@@ -64,7 +66,7 @@ def run_once(app: App, clock: Callable[[], datetime] = utc_now) -> PassReport:
     stop = threading.Event()
     intake = app.intake(clock)
     try:
-        for mailbox in app.mailboxes():
+        for mailbox in app.mailboxes(shard):
             try:
                 report.intake[mailbox.name] = ingest_mailbox(mailbox, intake, stop)
                 record_mailbox_success(app.sessions, mailbox.name, clock())
@@ -102,8 +104,11 @@ def _drain_outbox(app: App, mailer: Mailer, clock: Callable[[], datetime]) -> Se
 class Daemon:
     """``afilia run``: runs until SIGTERM/SIGINT."""
 
-    def __init__(self, app: App, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, app: App, clock: Callable[[], datetime] = utc_now, shard: Shard | None = None
+    ) -> None:
         self.app = app
+        self.shard = shard
         self.clock = clock
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
@@ -117,7 +122,7 @@ class Daemon:
         self._install_signals()
         settings = self.app.settings
         metrics = Metrics()
-        mailboxes = self.app.mailboxes()
+        mailboxes = self.app.mailboxes(self.shard)
         names = [m.name for m in mailboxes]
         server = start_metrics_server(
             settings.metrics, metrics, self.app.sessions, settings.tz, names
@@ -126,7 +131,8 @@ class Daemon:
         for mailbox in mailboxes:
             self._start(f"intake-{mailbox.name}", self._intake_loop, mailbox)
         self._start("outbox", self._outbox_loop)
-        self._schedule_jobs()
+        if self.shard is None or self.shard.index == 0:  # periodic jobs run in one process
+            self._schedule_jobs()
         self.scheduler.start()
         self._wait_for_first_mailbox_check(names)
         systemd_notify.ready(f"afilia running: {', '.join(names)}")

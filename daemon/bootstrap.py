@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from daemon.documents import DocumentReader
     from daemon.domain.calendar import BusinessCalendar
     from daemon.mail.compose import Renderer
-    from daemon.mail.ports import Mailbox, Mailer
+    from daemon.mail.ports import Mailbox, Mailer, Shard
     from daemon.metrics import Metrics
     from daemon.services.ingest import Intake
 
@@ -115,7 +115,7 @@ class App:
             metrics=metrics,
         )
 
-    def mailboxes(self) -> list[Mailbox]:
+    def mailboxes(self, shard: Shard | None = None) -> list[Mailbox]:
         from daemon.config import ImapSource
         from daemon.mail.imap_mailbox import ImapMailbox
         from daemon.mail.maildir_mailbox import MaildirMailbox
@@ -142,6 +142,8 @@ class App:
                         max_message_bytes=self.settings.limits.max_message_bytes,
                     )
                 )
+        for mailbox in built:
+            mailbox.shard = shard
         return built
 
     def mailer(self) -> Mailer:

@@ -10,6 +10,7 @@ import click
 
 from daemon.bootstrap import App
 from daemon.logging_setup import configure_logging
+from daemon.mail.ports import Shard
 from daemon.services import reports
 from daemon.store.db import current_revision, head_revision, transaction, upgrade
 
@@ -21,10 +22,28 @@ def register(main: click.Group) -> None:
     main.add_command(outbox)
 
 
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    try:
+        return Shard.parse(value)
+    except ValueError:
+        raise click.BadParameter(
+            "use K/N with 0 <= K < N, e.g. 0/2", param_hint="--shard"
+        ) from None
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="One full pass (fetch, decide, send), then exit 0.")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=_shard,
+    help="Take only share K of N of each mailbox, so N processes split a backlog across "
+    "cores (start one per share; periodic jobs run in share 0).",
+)
 @click.pass_obj
-def run(app: App, once: bool) -> None:
+def run(app: App, once: bool, shard: Shard | None) -> None:
     """Run the daemon: read the mailboxes, answer students, send reminders and the digest.
 
     Without --once it runs until SIGTERM/SIGINT (systemd stop). SIGHUP reloads rules and
@@ -37,7 +56,7 @@ def run(app: App, once: bool) -> None:
     if once:
         from daemon.app import run_once
 
-        report = run_once(app)
+        report = run_once(app, shard=shard)
         summary = {
             name: {"processed": r.processed, "already_done": r.already_done, **r.outcomes}
             for name, r in report.intake.items()
@@ -54,7 +73,7 @@ def run(app: App, once: bool) -> None:
         return
     from daemon.app import Daemon
 
-    Daemon(app).run()
+    Daemon(app, shard=shard).run()
 
 
 @click.group()

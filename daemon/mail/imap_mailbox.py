@@ -27,7 +27,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from daemon.config import ImapSource, Security
 from daemon.errors import PermanentError, TransientError
-from daemon.mail.ports import FetchedMail, MailRef
+from daemon.mail.ports import FetchedMail, MailRef, Shard
 
 TokenProvider = Callable[[bool], str]  # force_refresh -> OAuth2 access token
 
@@ -48,6 +48,7 @@ class ImapMailbox:
         reconnect_max_seconds: float = 300.0,
     ) -> None:
         self.name = settings.name
+        self.shard: Shard | None = None  # set by the entry point for --shard K/N
         self.settings = settings
         self._password = password
         self._token_provider = token_provider
@@ -194,6 +195,8 @@ class ImapMailbox:
         except (IMAPClientError, OSError) as err:
             self._fail(err, f"listing {folder}")
         uidvalidity = self._uidvalidity
+        if self.shard is not None:
+            uids = [uid for uid in uids if self.shard.owns(str(uid))]
         for start in range(0, len(uids), _FETCH_CHUNK):
             chunk = uids[start : start + _FETCH_CHUNK]
             try:

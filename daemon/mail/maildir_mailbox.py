@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from daemon.errors import TransientError
-from daemon.mail.ports import FetchedMail, MailRef
+from daemon.mail.ports import FetchedMail, MailRef, Shard
 
 _HEADER_SCAN_BYTES = 256 * 1024
 
@@ -30,6 +30,7 @@ class MaildirMailbox:
         poll_seconds: float = 1.0,
     ) -> None:
         self.name = name
+        self.shard: Shard | None = None  # set by the entry point for --shard K/N
         self.path = Path(path)
         self.processed_folder = processed_folder
         self.max_message_bytes = max_message_bytes
@@ -68,6 +69,8 @@ class MaildirMailbox:
         waiting = self._waiting()
         self._seen = {_key(name) for _, name, _ in waiting}
         for _, name, path in waiting:
+            if self.shard is not None and not self.shard.owns(_key(name)):
+                continue
             try:
                 size = path.stat().st_size
                 raw, truncated = self._read(path, size)

@@ -7,6 +7,7 @@ Real adapters: ``ImapMailbox``, ``MaildirMailbox`` (sources); ``SmtpMailer``,
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,30 @@ class MailRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Shard:
+    """This process's share of a mailbox, when several afilia processes split a backlog
+    (``afilia run --shard K/N``): each takes the mails whose key falls in its share, so
+    they never fetch or parse the same mail. The unique (mailbox, folder, UIDVALIDITY,
+    UID) key keeps them safe even if their shares overlapped."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"shard {self.index}/{self.count}: need 0 <= K < N")
+
+    def owns(self, uid_key: str) -> bool:
+        number = int(uid_key) if uid_key.isdigit() else zlib.crc32(uid_key.encode())
+        return number % self.count == self.index
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, _, count = text.partition("/")
+        return cls(int(index), int(count))
+
+
+@dataclass(frozen=True, slots=True)
 class FetchedMail:
     ref: MailRef
     raw: bytes  # at most the configured max_message_bytes; see ``truncated``
@@ -32,6 +57,7 @@ class FetchedMail:
 
 class Mailbox(Protocol):
     name: str
+    shard: Shard | None
 
     def pending(self) -> Iterator[FetchedMail]:
         """Every mail still in the watched folder, oldest first (connects if needed)."""
