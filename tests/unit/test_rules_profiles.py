@@ -7,6 +7,7 @@ import pytest
 
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import CoveredOtherRegime, MovementDays, Policy, School
+from daemon.domain.requests import request_outcome
 from daemon.rules_profile import available_profiles, load_profile
 from tests.conftest import REPO
 
@@ -118,14 +119,10 @@ def test_high_school_profile_takes_the_nss_acuse_within_three_days(school: Schoo
 
 
 def test_what_we_tell_students_to_write_matches_the_profiles_keywords(school: School) -> None:
-    requests = pytest.importorskip("daemon.domain.requests")
     semestral = load("tec-semestral", school)
     assert "«Solicitud de baja del seguro»" in semestral.texts["baja_como"]
-    assert (
-        requests.request_outcome("Solicitud de baja del seguro", "", semestral)
-        is Outcome.BAJA_REQUESTED
-    )
+    assert request_outcome("Solicitud de baja del seguro", "", semestral) is Outcome.BAJA_REQUESTED
     carnet = load("tec-carnet", school)
     assert "«Carnet»" in carnet.texts["carnet_envio"]
-    assert requests.request_outcome("Carnet", "", carnet) is Outcome.CARNET_RECEIVED
-    assert requests.request_outcome("Constancia de vigencia", "", carnet) is None
+    assert request_outcome("Carnet", "", carnet) is Outcome.CARNET_RECEIVED
+    assert request_outcome("Constancia de vigencia", "", carnet) is None

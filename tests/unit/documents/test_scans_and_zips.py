@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -35,7 +34,6 @@ def test_photo_attachment_is_unreadable_without_ocr(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed")
 def test_ocr_constancia_is_accepted_only_when_identifiers_match_the_roster(
     policy: Policy, student: Student
 ) -> None:
