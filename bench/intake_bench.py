@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,15 @@ from tests.fixtures.deployment import (  # noqa: E402
     smtp_outgoing,
 )
 from tests.servers.dovecot import _discard, _start  # noqa: E402
+from tests.servers.postgres import start_postgres, stop_postgres  # noqa: E402
 from tests.servers.smtp import start_smtp_server  # noqa: E402
+
+
+def _machine_busy() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def main() -> None:
@@ -43,11 +52,16 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="split the backlog with --shard K/N"
     )
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL (Debian's, started here) not SQLite"
+    )
     args = parser.parse_args()
 
     today = datetime.now(ZoneInfo("America/Mexico_City")).date()
     dovecot = _start()
     smtp = start_smtp_server()
+    pg_base = Path(tempfile.mkdtemp(prefix="afilia-bench-pg-"))
+    postgres = start_postgres(pg_base) if args.postgres else None
     try:
         account = dovecot.new_account()
         root = Path(tempfile.mkdtemp(prefix="afilia-bench-"))
@@ -57,6 +71,7 @@ def main() -> None:
             mailboxes=imap_source("127.0.0.1", account.port, account.user, "BENCH_IMAP"),
             outgoing=smtp_outgoing("127.0.0.1", smtp.port),
             students=students,
+            database_url=postgres[0].url(postgres[0].create_database()) if postgres else None,
         )
         print(f"generating and appending {args.mails} mails...", file=sys.stderr)
         with account.client() as client:
@@ -64,6 +79,7 @@ def main() -> None:
                 client.append("INBOX", constancia_mail_for(student, today - timedelta(1), n=n))
         env = {**os.environ, "BENCH_IMAP": account.password}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        machine_before = _machine_busy()
         started = time.perf_counter()
         command = [*AFILIA, "--config", str(deployment.config_path), "run", "--once"]
         if args.processes > 1:
@@ -79,19 +95,31 @@ def main() -> None:
         errors = [run.communicate()[1].decode() for run in runs]
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        machine_busy, machine_total = (
+            a - b for a, b in zip(_machine_busy(), machine_before, strict=True)
+        )
         if any(run.returncode != 0 for run in runs):
             sys.exit(f"afilia failed: {errors[0][-2000:]}")
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         for error in errors:
             print(error.strip().splitlines()[-1])
-        print(f"mails:            {args.mails} ({args.processes} afilia process(es))")
+        backend = "PostgreSQL" if postgres else "SQLite"
+        print(f"mails:            {args.mails} ({args.processes} afilia process(es), {backend})")
         print(f"replies received: {len(smtp.received)}")
         print(f"wall time:        {wall:.1f} s ({wall / args.mails * 1000:.0f} ms per mail)")
         print(f"CPU (all procs):  {cpu:.1f} s = {cpu / wall:.2f} cores busy on average")
+        cores = os.cpu_count() or 1
+        print(
+            f"whole machine:    {machine_busy / machine_total * cores:.2f} of {cores} cores busy "
+            "(afilia + Dovecot + SMTP server + database)"
+        )
         print(f"peak RSS:         {after.ru_maxrss / 1024:.0f} MiB (largest single process)")
     finally:
         smtp.stop()
         _discard(dovecot)
+        if postgres is not None:
+            stop_postgres(postgres[1])
+        shutil.rmtree(pg_base, ignore_errors=True)
 
 
 if __name__ == "__main__":
