@@ -11,7 +11,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -89,6 +89,21 @@ def _matriculas(values: Sequence[str], from_file: Path | None) -> list[str]:
             start = 1 if "MATRICULA" in header else 0
             found += [r[column].strip() for r in rows[start:] if len(r) > column and r[column]]
     return found
+
+
+def _apply(
+    app: App,
+    action: Callable[..., ActionReport],
+    matriculas: list[str],
+    now: str | None,
+    as_json: bool,
+) -> None:
+    """Run one staff action on these matrículas, in one transaction, and print its report."""
+    moment = _moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = action(session, matriculas, actor=_actor(), now=moment, tz=app.settings.tz)
+    _print_report(report, as_json)
 
 
 def _print_report(report: ActionReport, as_json: bool) -> None:
@@ -225,17 +240,7 @@ def bajas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Mark bajas done at IMSS."""
-    moment = _moment(app, now)
-    require_current_schema(app.engine)
-    with transaction(app.sessions) as session:
-        report = mark_bajas_done(
-            session,
-            _matriculas(matriculas, from_file),
-            actor=_actor(),
-            now=moment,
-            tz=app.settings.tz,
-        )
-    _print_report(report, as_json)
+    _apply(app, mark_bajas_done, _matriculas(matriculas, from_file), now, as_json)
 
 
 # --- credentials ------------------------------------------------------------------------
@@ -311,17 +316,7 @@ def credenciales_delivered(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Record deliveries in the FOR-24-02 log."""
-    moment = _moment(app, now)
-    require_current_schema(app.engine)
-    with transaction(app.sessions) as session:
-        report = record_delivered(
-            session,
-            _matriculas(matriculas, from_file),
-            actor=_actor(),
-            now=moment,
-            tz=app.settings.tz,
-        )
-    _print_report(report, as_json)
+    _apply(app, record_delivered, _matriculas(matriculas, from_file), now, as_json)
 
 
 @credenciales.command("resellada")
@@ -331,17 +326,7 @@ def credenciales_resellada(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Record re-stamped cards (resello) for this term."""
-    moment = _moment(app, now)
-    require_current_schema(app.engine)
-    with transaction(app.sessions) as session:
-        report = record_resello(
-            session,
-            _matriculas(matriculas, from_file),
-            actor=_actor(),
-            now=moment,
-            tz=app.settings.tz,
-        )
-    _print_report(report, as_json)
+    _apply(app, record_resello, _matriculas(matriculas, from_file), now, as_json)
 
 
 # --- the review queue -------------------------------------------------------------------

@@ -31,6 +31,9 @@ from daemon.mail.ports import DeliveryResult, OutgoingMail
 TokenProvider = Callable[[bool], str]  # force_refresh -> OAuth2 access token
 
 
+_CLOSE_WAIT_STEPS = 100  # x 10 ms
+
+
 class SmtpMailer:
     def __init__(
         self,
@@ -97,12 +100,12 @@ class SmtpMailer:
             await smtp.connect()
             await self._authenticate(smtp)
         except SMTPResponseException as err:
-            smtp.close()
+            await _close(smtp)
             if err.code >= 500:
                 raise PermanentError(f"{where} refused us ({err.code} {err.message})") from err
             raise TransientError(f"{where} is unavailable ({err.code} {err.message})") from err
         except (SMTPException, OSError, TimeoutError) as err:
-            smtp.close()
+            await _close(smtp)
             raise TransientError(f"cannot connect to {where}: {err}") from err
         return smtp
 
@@ -159,12 +162,25 @@ async def _send(smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> DeliveryResult:
 
 
 async def _quit(smtp: aiosmtplib.SMTP) -> None:
-    if not smtp.is_connected:
-        return
     try:
-        await smtp.quit()
+        if smtp.is_connected:
+            await smtp.quit()
     except (SMTPException, OSError, TimeoutError):
-        smtp.close()
+        pass
+    finally:
+        await _close(smtp)
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    """Close the transport and wait (briefly) until the connection is really gone: after
+    STARTTLS the TLS shutdown takes a few loop iterations, and ``asyncio.run`` ending the
+    loop before that leaves the socket to the garbage collector."""
+    protocol = smtp.protocol
+    smtp.close()
+    for _ in range(_CLOSE_WAIT_STEPS):
+        if protocol is None or getattr(protocol, "_connection_lost", True):
+            return
+        await asyncio.sleep(0.01)
 
 
 def _is_ascii(*addresses: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -156,3 +158,16 @@ def test_xoauth2_with_a_bad_token_is_a_permanent_error(smtp_server_factory: Fact
     )
     with pytest.raises(PermanentError):
         mailer.deliver([reply(1)])
+
+
+@pytest.mark.parametrize("security", ["none", "starttls", "tls"])
+def test_no_client_socket_is_left_open_after_a_batch(
+    smtp_server_factory: Factory, security: str
+) -> None:
+    server = smtp_server_factory(security=security)
+    mailer = SmtpMailer(server.settings(), None, tls_context=client_context())
+    assert mailer.deliver([reply(1), reply(2)])[0].delivered
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
