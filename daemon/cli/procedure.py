@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from daemon.bootstrap import App
+from daemon.cli.moment import acting_moment
 from daemon.domain.calendar import local_date
 from daemon.services.digest import send_digest
 from daemon.services.procedure_actions import (
@@ -55,18 +56,6 @@ def register(main: click.Group) -> None:
         main.add_command(command)
 
 
-def _moment(app: App, value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(app.settings.tz)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            "use an ISO date-time, e.g. 2026-09-01T09:00", param_hint="--now"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=app.settings.tz)
-
-
 def _actor() -> str:
     try:
         user = os.environ.get("SUDO_USER") or getpass.getuser()
@@ -99,7 +88,7 @@ def _apply(
     as_json: bool,
 ) -> None:
     """Run one staff action on these matrículas, in one transaction, and print its report."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         report = action(session, matriculas, actor=_actor(), now=moment, tz=app.settings.tz)
@@ -195,7 +184,7 @@ def altas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Mark altas done at IMSS; each student gets the notice of alta."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
@@ -288,7 +277,7 @@ def credenciales_printed(
     place: str,
 ) -> None:
     """Record a printed batch; each student gets the pickup notice."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     wanted = None if whole_queue else _matriculas(matriculas, from_file)
     if wanted is not None and not wanted:
@@ -344,7 +333,7 @@ def review_list(app: App, now: str | None) -> None:
     """The digest's review queue, oldest first."""
     from daemon.domain.digest import review_outcomes
 
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         items = pending_review(session, review_outcomes(app.policy), moment)
@@ -366,7 +355,7 @@ def review_done(app: App, who: tuple[str, ...], now: str | None, as_json: bool) 
     """Take students (matrícula) or senders (address) off the review queue."""
     from daemon.domain.digest import review_outcomes
 
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     addresses = [w for w in who if "@" in w]
     with transaction(app.sessions) as session:
@@ -417,7 +406,7 @@ def student(app: App, matricula: str, as_json: bool) -> None:
 @click.pass_obj
 def reminders(app: App, now: str | None, dry_run: bool) -> None:
     """Run the reminder sweep for a moment (default: now)."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
@@ -436,7 +425,7 @@ def reminders(app: App, now: str | None, dry_run: bool) -> None:
 @click.pass_obj
 def digest(app: App, now: str | None, dry_run: bool) -> None:
     """Build the staff digest for a moment and queue it (or print it with --dry-run)."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
@@ -464,7 +453,7 @@ def _base(app: App, today: date) -> dict[str, object]:
 @click.pass_obj
 def purge(app: App, now: str | None, dry_run: bool) -> None:
     """Apply retention: FOR-24-01 waivers, FOR-24-02 delivery log, raw mails."""
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         plan = plan_purge(session, app.policy, moment, app.settings.tz)

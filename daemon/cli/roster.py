@@ -7,13 +7,14 @@ import json
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
 from daemon.bootstrap import App
+from daemon.cli.moment import acting_moment
 from daemon.roster_file import read_roster
 from daemon.services.roster_import import RosterImportReport, import_roster
 from daemon.store.db import require_current_schema, transaction
@@ -55,7 +56,7 @@ def import_command(
     Without --term, students are linked to the term whose dates contain today.
     Exit status 0 even when rows were rejected; 2 when the file cannot be read.
     """
-    moment = _moment(app, now)
+    moment = acting_moment(app, now)
     require_current_schema(app.engine)
     started = time.monotonic()
     if _size(file) >= _ANNOUNCE_FROM_BYTES:
@@ -161,18 +162,6 @@ def show(app: App, matricula: str, as_json: bool) -> None:
     else:
         width = max(len(k) for k in record)
         click.echo("\n".join(f"{k.ljust(width)}  {v}" for k, v in record.items()))
-
-
-def _moment(app: App, value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(app.settings.tz)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            "use an ISO date-time, e.g. 2026-09-01T09:00", param_hint="--now"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=app.settings.tz)
 
 
 def _size(path: Path) -> int:
