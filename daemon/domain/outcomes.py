@@ -28,6 +28,9 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED_AUTO = "ignored_auto"
     REJECTED_UNSAFE = "rejected_unsafe"
+    # The document is ours to judge but a decisive fact is missing, doubtful or
+    # contradictory: staff decide, the student gets a neutral reply (never a wrong negative).
+    NEEDS_REVIEW = "needs_review"
     # Profile-specific intake outcomes (issue 4): a student asks for their baja by email,
     # or sends their clinic card for the school's file.
     BAJA_REQUESTED = "baja_requested"
@@ -41,6 +44,7 @@ NEEDS_STAFF_REVIEW = frozenset(
         Outcome.IDENTITY_MISMATCH,
         Outcome.NOT_ENROLLED,
         Outcome.UNREADABLE,
+        Outcome.NEEDS_REVIEW,
         Outcome.NO_ATTACHMENT,
         Outcome.CARNET_RECEIVED,
     }
@@ -57,6 +61,7 @@ REPLY_PRIORITY: tuple[Outcome, ...] = (
     Outcome.COVERED_OTHER_REGIME,
     Outcome.WAIVER_RECEIVED,
     Outcome.NSS_ACUSE_RECEIVED,
+    Outcome.NEEDS_REVIEW,
     Outcome.REGISTERED_ELSEWHERE,
     Outcome.TOO_OLD,
     Outcome.WAIVER_INCOMPLETE,

@@ -50,6 +50,8 @@ class IntakeRules:
     covered_other_regime: CoveredOtherRegime = CoveredOtherRegime.ACCEPT
     reply_to_duplicates: bool = True
     accept_nss_acuse: bool = False
+    # Business days staff take to settle a document sent to review (said in the reply).
+    review_business_days: int = 2
     # Subject keywords that make a mail a baja request / a carnet for the file; empty = off.
     baja_request_keywords: tuple[str, ...] = ()
     carnet_subject_keywords: tuple[str, ...] = ()
