@@ -15,7 +15,7 @@ import io
 import statistics
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -100,12 +100,12 @@ def accuracy(layouts: dict, ascii_names: set[str]) -> tuple[int, int, int, int, 
                 )
             elif layout == "raw":
                 expected = docs.truth_as_read(truth, layout)
-            for field in fields(expected):
+            for field in docs.READ_FIELDS:
                 field_total += 1
-                if getattr(reading.facts, field.name, None) == getattr(expected, field.name):  # type: ignore[attr-defined]
+                if getattr(reading.facts, field, None) == getattr(expected, field):  # type: ignore[attr-defined]
                     field_ok += 1
                 else:
-                    misses.append(f"{layout}/{name}: {field.name}")
+                    misses.append(f"{layout}/{name}: {field}")
             outcome_total += 1
             outcome_ok += got is outcome
             if got is not outcome:

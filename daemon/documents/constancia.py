@@ -1,9 +1,16 @@
 """Constancia de Vigencia de Derechos: positioned text -> ``ConstanciaFacts``.
 
-Label-driven (see ``labels``): every field is looked up by its label, wherever the layout
-put the value, then read by a converter that accepts only a well-formed value (an NSS is 11
-digits, a registro patronal a letter and ten digits...). NSS and CURP are also searched in
-the whole text when their label is not found.
+Three independent sources, each recorded per field in ``facts.sources``:
+
+1. labels (see ``labels``): the value next to, under or after each field's label, accepted
+   only when its converter accepts it;
+2. patterns: values that validate themselves (an NSS passes Luhn, a CURP its check digit, a
+   registro patronal has its shape) found anywhere, and narrative phrases ("se encuentra
+   VIGENTE en sus derechos") when no label held them;
+3. the cadena original (see ``cadena``), layout-free.
+
+A value two sources disagree on is a doubt (``facts.doubts``), not a guess: classification
+sends a doubtful constancia to staff instead of answering it.
 """
 
 from __future__ import annotations
@@ -13,42 +20,104 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from daemon.documents.labels import Labels
-from daemon.documents.layout import Line, clean, fold, full_text
+from daemon.documents import value_formats as vf
+from daemon.documents.cadena import disagreements, read_cadena
+from daemon.documents.labels import STOPPER, Vocabulary
+from daemon.documents.layout import Line, fold, full_text
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import ConstanciaFacts
 from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 
-LABELS = Labels(
+LABELS = Vocabulary(
     {
-        "nss": r"(?:NUMERO|NUM\.?|NO\.?) DE SEGURIDAD SOCIAL(?: \(NSS\))?|N\.? ?S\.? ?S\.?",
+        "nss": r"(?:NUMERO|NUM\.?|NO\.?|N°|#) ?DE (?:SEGURIDAD SOCIAL|AFILIACION)(?: \(NSS\))?"
+        r"|N\.? ?S\.? ?S\.?",
         "curp": r"CURP|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
-        "nombre": r"NOMBRE(?: COMPLETO| DEL ASEGURADO| DEL DERECHOHABIENTE| \(S\))?|ASEGURADO",
+        "nombre": (
+            r"NOMBRE(?: COMPLETO)?(?: DEL (?:BENEFICIARIO)(?:\(A\))?)?|NOMBRE\(S\)"
+            r"|HACE CONSTAR QUE(?: EL\(?LA\)?| LA| EL)?(?: C\.)?(?: ASEGURAD[OA](?:\(A\))?)?",
+            r"^ASEGURADO(?:\(A\))?|^DERECHOHABIENTE",
+        ),
         "sexo": r"SEXO|GENERO",
-        "fecha_nacimiento": r"FECHA DE NACIMIENTO|F\. ?NACIMIENTO",
-        "vigente": r"SITUACION(?: ACTUAL)?|ESTATUS|ESTADO DE (?:LOS )?DERECHOS|VIGENCIA",
-        "servicio_medico": r"(?:CON )?DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC[OA]"
-        r"|SERVICIO MEDICO",
-        "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL|REG\.? PATRONAL",
-        "modalidad": r"MODALIDAD(?: DE ASEGURAMIENTO)?",
-        "patron": r"NOMBRE O RAZON SOCIAL|RAZON SOCIAL|NOMBRE DEL PATRON|PATRON|EMPLEADOR",
-        "tipo_ultimo_movimiento": r"TIPO DE(?:L)? (?:ULTIMO )?MOVIMIENTO|ULTIMO MOVIMIENTO",
-        "fecha_ultimo_movimiento": r"FECHA DE(?:L)? (?:ULTIMO )?MOVIMIENTO",
-        "delegacion": r"DELEGACION|SUBDELEGACION|OOAD",
-        "umf": r"UMF|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR|CLINICA",
-        "fecha_expedicion": r"FECHA DE (?:EXPEDICION|EMISION|IMPRESION|CONSULTA)|EXPEDIDA EL"
-        r"|FECHA Y HORA DE (?:EXPEDICION|EMISION)",
-        "parentesco": r"PARENTESCO",
-        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO )?TITULAR",
-        "cadena": r"CADENA ORIGINAL",
-        "sello": r"SELLO DIGITAL(?: IMSS)?",
+        "fecha_nacimiento": r"FECHA DE NACIMIENTO|F\. ?(?:DE )?NACIMIENTO|NACIMIENTO"
+        r"|NACID[OA](?:\(A\))?(?: EL)?",
+        "vigente": (
+            r"SITUACION(?: ACTUAL)?(?: DEL ASEGURADO)?(?: DE (?:LA )?VIGENCIA)?"
+            r"|ESTATUS(?: DE (?:LA )?VIGENCIA)?(?: DE (?:LOS )?DERECHOS)?",
+            r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO(?: DE (?:LA )?VIGENCIA)?"
+            r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
+        ),
+        "servicio_medico": r"(?:CON )?DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION|ASISTENCIA)"
+        r" MEDIC[OA](?: VIGENTE)?|SERVICIOS? MEDICOS?|ATENCION MEDICA",
+        "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
+        r"|REG\.? PATRONAL|R\.? ?P\.?",
+        "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
+        r"(?: ?/ ?REGIMEN)?|MOD\.",
+        "patron": r"NOMBRE O RAZON SOCIAL(?: DEL PATRON)?|RAZON SOCIAL(?: DEL PATRON)?"
+        r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO)?|EMPLEADOR|SUJETO OBLIGADO"
+        r"|A CARGO DE(?:L PATRON)?",
+        "tipo_ultimo_movimiento": r"TIPO DE(?:L)? (?:ULTIMO )?MOVIMIENTO(?: AFILIATORIO)?"
+        r"|ULTIMO MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
+        "fecha_ultimo_movimiento": r"FECHA DE(?:L)? (?:ULTIMO )?MOVIMIENTO(?: AFILIATORIO)?"
+        r"|MOVIMIENTO AFILIATORIO FUE [A-Z]+ CON FECHA|MOVIMIENTO [A-Z ]{0,30}? CON FECHA(?: DE)?",
+        "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|SUBDELEGACION|OOAD|ORGANO DE OPERACION"
+        r" ADMINISTRATIVA DESCONCENTRADA",
+        "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR(?: DE ADSCRIPCION)?"
+        r"|CLINICA(?: DE ADSCRIPCION)?",
+        "fecha_expedicion": r"FECHA (?:Y HORA )?DE (?:EXPEDICION|EMISION|IMPRESION|CONSULTA)"
+        r"(?: DE (?:LA )?CONSTANCIA)?|EXPEDIDA EL|EMITIDA EL|FECHA DE GENERACION",
+        "parentesco": r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?",
+        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO )?TITULAR(?: DEL ASEGURAMIENTO)?",
+        "cadena": r"CADENA ORIGINAL(?: DEL SELLO)?",
+        "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
+        STOPPER: r"FOLIO|RFC|DOMICILIO|CODIGO POSTAL|C\.P\.|TELEFONO|CORREO ELECTRONICO|HORA"
+        r"|PAGINA|CIUDAD|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR|VIGENCIA HASTA"
+        r"|FECHA DE ALTA|FECHA DE BAJA|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )
 
-_CURP = re.compile(r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d")
-_NSS = re.compile(r"(?<!\d)\d(?:[ -]?\d){10}(?!\d)")
-_REGISTRO = re.compile(r"[A-Z0-9]\d{10}")
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "nss": vf.nss_in,
+    "curp": vf.curp_in,
+    "nombre": vf.name,
+    "sexo": lambda v: _sexo(v),
+    "fecha_nacimiento": parse_spanish_date,
+    "vigente": vf.situacion,
+    "servicio_medico": vf.si_no,
+    "registro_patronal": vf.registro,
+    "modalidad": vf.modalidad,
+    "patron": vf.text,
+    "tipo_ultimo_movimiento": vf.movement,
+    "fecha_ultimo_movimiento": parse_spanish_date,
+    "delegacion": vf.text,
+    "umf": vf.umf,
+    "fecha_expedicion": parse_spanish_date,
+    "parentesco": vf.relation,
+    "titular": vf.name,
+}
+_SEAL_PARTS = ("cadena", "sello", "serie")
+
+# Narrative constancias put the situation and the medical service in sentences.
+_PHRASE_NOT_VIGENTE = re.compile(
+    r"\bNO SE ENCUENTRA VIGENTE|\bNO ESTA VIGENTE|\bSIN VIGENCIA DE DERECHOS|\bCAUSO BAJA"
+    r"|\bDAD[OA] DE BAJA|\bSE ENCUENTRA (?:EN )?(?:ESTATUS |SITUACION )?(?:DE )?BAJA\b"
+    r"|\bNO CUENTA CON (?:VIGENCIA|DERECHOS)"
+)
+_PHRASE_VIGENTE = re.compile(
+    r"(?<!NO )\bSE ENCUENTRA (?:ACTUALMENTE )?VIGENTE|(?<!NO )\bESTA VIGENTE"
+    r"|\bVIGENTE EN SUS DERECHOS|\bCON DERECHOS VIGENTES|(?<!NO )\bCUENTA CON VIGENCIA"
+)
+_PHRASE_NO_SERVICE = re.compile(
+    r"\b(?:SIN|NO CUENTA CON|NO TIENE) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
+)
+_PHRASE_SERVICE = re.compile(
+    r"(?<!NO )\b(?:CUENTA CON|TIENE|CON) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
+    r"[OA]S?(?! ?:)"
+)
+_PHRASE_EMISSION = re.compile(
+    r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
+)
 
 
 def is_constancia(text: str) -> bool:
@@ -56,22 +125,89 @@ def is_constancia(text: str) -> bool:
     return "VIGENCIA DE DERECHOS" in folded or "CONSTANCIA DE VIGENCIA" in folded
 
 
-def nss_in(value: str) -> str | None:
-    for match in _NSS.finditer(value):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) == 11:
-            return digits
-    return None
+def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
+    read = LABELS.read(lines, _CONVERTERS)
+    found: dict[str, Any] = {name: item.value for name, item in read.items()}
+    sources: dict[str, str] = {name: item.source for name, item in read.items()}
+    doubts: list[str] = []
+    text = full_text(lines)
+    folded = fold(text)
+
+    cadena = read_cadena(list(lines))
+    if cadena is not None:  # compared with what the page's labels say, before any fallback
+        doubts.extend(f"cadena original disagrees: {f}" for f in disagreements(cadena, found))
+    _self_validating(found, sources, text)
+    _phrases(found, sources, folded, doubts)
+    if cadena is not None:
+        for field, value in (
+            ("nss", cadena.nss),
+            ("curp", cadena.curp),
+            ("registro_patronal", cadena.registro_patronal),
+            ("vigente", cadena.vigente),
+            ("fecha_expedicion", cadena.emitted_on),
+        ):
+            if found.get(field) is None and value is not None:
+                found[field], sources[field] = value, "cadena"
+            elif found.get(field) == value and value is not None:
+                sources[field] += "+cadena"
+    labelled = LABELS.labelled(lines)
+    found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
+    found = {k: v for k, v in found.items() if v is not None}
+    return ConstanciaFacts(
+        **found,
+        sources=tuple(sorted((k, v) for k, v in sources.items() if k in found)),
+        doubts=tuple(doubts),
+    )
 
 
-def curp_in(value: str) -> str | None:
-    compact = re.sub(r"[\s-]", "", fold(value))
-    match = _CURP.search(compact)
-    return match.group() if match else None
+def _self_validating(found: dict[str, Any], sources: dict[str, str], text: str) -> None:
+    """NSS and CURP validate themselves: a label's value that fails its check digit gives
+    way to the one valid value printed anywhere; a registro can be found by its shape."""
+    for field, valid, everywhere in (
+        ("nss", nss_is_valid, vf.all_valid_nss),
+        ("curp", curp_is_valid, vf.all_valid_curps),
+    ):
+        if valid(found.get(field)):
+            continue
+        printed = everywhere(text)
+        if len(printed) == 1:
+            found[field], sources[field] = printed.pop(), "pattern"
+    if found.get("registro_patronal") is None:
+        shapes = vf.registros_in(text)
+        if len(shapes) == 1:
+            found["registro_patronal"], sources["registro_patronal"] = shapes.pop(), "pattern"
+
+
+def _phrases(
+    found: dict[str, Any], sources: dict[str, str], folded: str, doubts: list[str]
+) -> None:
+    said_not = _PHRASE_NOT_VIGENTE.search(folded)
+    said_yes = _PHRASE_VIGENTE.search(folded)
+    phrase: bool | None = None
+    if said_not and said_yes:
+        doubts.append("the text says both VIGENTE and BAJA")
+    elif said_not or said_yes:
+        phrase = said_not is None
+    if found.get("vigente") is None and phrase is not None:
+        found["vigente"], sources["vigente"] = phrase, "phrase"
+    elif phrase is not None and found.get("vigente") is not phrase:
+        doubts.append("Situación disagrees with the text")
+    if found.get("servicio_medico") is None:
+        if _PHRASE_NO_SERVICE.search(folded):
+            found["servicio_medico"], sources["servicio_medico"] = False, "phrase"
+        elif _PHRASE_SERVICE.search(folded):
+            found["servicio_medico"], sources["servicio_medico"] = True, "phrase"
+    if found.get("fecha_expedicion") is None:
+        for match in _PHRASE_EMISSION.finditer(folded):
+            emitted = parse_spanish_date(folded[match.end() : match.end() + 70])
+            if emitted is not None:
+                found["fecha_expedicion"], sources["fecha_expedicion"] = emitted, "phrase"
+                break
 
 
 def _sexo(value: str) -> str | None:
-    word = fold(value).split()[0] if value.strip() else ""
+    words = re.findall(r"[A-Z]+", fold(value))
+    word = words[0] if words else ""
     if word in ("MUJER", "FEMENINO", "M", "F"):
         return "M"
     if word in ("HOMBRE", "MASCULINO", "H"):
@@ -79,105 +215,35 @@ def _sexo(value: str) -> str | None:
     return None
 
 
-def _vigente(value: str) -> bool | None:
-    folded = fold(value)
-    if re.search(r"\b(NO VIGENTE|BAJA|SIN DERECHO|SUSPENDID[OA]|INACTIV[OA])\b", folded):
-        return False
-    if re.search(r"\b(VIGENTE|ACTIV[OA]|CON DERECHO)\b", folded):
-        return True
-    return None
+def validation_score(facts: ConstanciaFacts) -> int:
+    """How much of a reading checks out: values that validate and agree, minus doubts.
+    Two readings of one file are compared by this, not by how many fields are filled."""
+    score = 0
+    if nss_is_valid(facts.nss):
+        score += 3
+    if curp_is_valid(facts.curp):
+        score += 3
+        from daemon.domain.identifiers import curp_birth_date
 
-
-def _si_no(value: str) -> bool | None:
-    word = fold(value).split()[0] if value.strip() else ""
-    return {"SI": True, "NO": False}.get(word)
-
-
-def _registro(value: str) -> str | None:
-    compact = re.sub(r"[\s-]", "", fold(value))
-    match = _REGISTRO.match(compact)
-    return match.group() if match else None
-
-
-def _modalidad(value: str) -> str | None:
-    match = re.match(r"\s*(\d{1,2})(?!\d)", value)
-    return match.group(1) if match else None
-
-
-def _name(value: str) -> str | None:
-    text = clean(value)
-    # a name has letters only (spaces, dots, apostrophes); anything else is another field
-    if not text or not re.fullmatch(r"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?)*", text):
-        return None
-    return text.upper()
-
-
-def _text(value: str) -> str | None:
-    return clean(value) or None
-
-
-def _relation(value: str) -> str | None:
-    text = clean(value).upper()
-    return text if text and re.match(r"[^\W\d_]", text) else None
-
-
-_CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "nss": nss_in,
-    "curp": curp_in,
-    "nombre": _name,
-    "sexo": _sexo,
-    "fecha_nacimiento": parse_spanish_date,
-    "vigente": _vigente,
-    "servicio_medico": _si_no,
-    "registro_patronal": _registro,
-    "modalidad": _modalidad,
-    "patron": _text,
-    "tipo_ultimo_movimiento": _relation,
-    "fecha_ultimo_movimiento": parse_spanish_date,
-    "delegacion": _text,
-    "umf": _text,
-    "fecha_expedicion": parse_spanish_date,
-    "parentesco": _relation,
-    "titular": _name,
-}
-
-
-def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
-    candidates = LABELS.values(lines)
-    found: dict[str, Any] = {}
-    for name, convert in _CONVERTERS.items():
-        for raw in candidates.get(name, ()):
-            value = convert(raw)
-            if value is not None:
-                found[name] = value
-                break
-    text = full_text(lines)
-    if "nss" not in found:
-        found["nss"] = _first_valid(nss_in, nss_is_valid, text)
-    if "curp" not in found:
-        found["curp"] = _first_valid(curp_in, curp_is_valid, text)
-    seal_parts = {"cadena", "sello", "serie"} & set(candidates)
-    found["has_seal"] = len(seal_parts) >= 2
-    return ConstanciaFacts(**found)
-
-
-def _first_valid(
-    extract: Callable[[str], str | None], valid: Callable[[str], bool], text: str
-) -> str | None:
-    for line in text.splitlines():
-        value = extract(line)
-        if value and valid(value):
-            return value
-    return None
+        if facts.fecha_nacimiento and curp_birth_date(facts.curp or "") == facts.fecha_nacimiento:
+            score += 1
+    score += 2 * sum(v is not None for v in (facts.fecha_expedicion, facts.vigente))
+    score += sum(v is not None for v in (facts.registro_patronal, facts.modalidad, facts.nombre))
+    return score - 3 * len(facts.doubts)
 
 
 def looks_complete(facts: ConstanciaFacts) -> bool:
     """The fast path is trusted only when the fields every decision needs came out well."""
     essentials: tuple[object, ...] = (facts.fecha_expedicion, facts.vigente, facts.nombre)
-    if any(value is None for value in essentials):
+    if any(value is None for value in essentials) or facts.doubts:
         return False
     if not (nss_is_valid(facts.nss) and curp_is_valid(facts.curp)):
         return False
     if facts.vigente and (facts.modalidad is None or facts.registro_patronal is None):
         return False
     return facts.fecha_nacimiento is None or isinstance(facts.fecha_nacimiento, date)
+
+
+# Kept for the property tests and the waiver/acuse parsers.
+nss_in = vf.nss_in
+curp_in = vf.curp_in

@@ -1,113 +1,314 @@
-"""Find each labelled value wherever the layout put it: after the label, to its right, or below.
+"""Find each labelled value wherever the layout put it, and keep the first one that converts.
 
 Labels are regular expressions over folded text (upper case, no accents), so "Fecha de
-expedición", "FECHA DE EXPEDICION" and "Fecha de emisión" can share one entry. A label is
-recognised at the start of a text run, or inside one when a colon follows it; the value ends
-where the next label starts.
+expedición", "FECHA DE EXPEDICION" and "Fecha de emisión" share one entry. A label swallows
+its whole wording: a parenthesis after it ("Nombre (apellido paterno, materno y nombre(s))")
+and a colon. A value is looked for in every plausible position, in order:
+
+- ``inline``: after the label in the same run ("Situación: VIGENTE");
+- ``right``: the next run on the line (a two-column table);
+- ``below``: the run under the label, in its column band, up to three lines down (labels
+  above values, and grids whose header row holds several labels);
+- ``text``: the words after a label met inside a sentence (narrative constancias).
+
+On a header row (several labels, no inline values) ``below`` is tried before ``right``, since
+the run to the right is the next header. A candidate the field's converter refuses means
+"try the next position", never "missing". Words that label other things (FOLIO, RFC...)
+are in the vocabulary as stoppers, so they end a value and are never taken for one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from daemon.documents.layout import Line, Segment, clean, fold
 
+# A parenthesis (one level of nesting), the institute's name and a colon may follow any
+# label: "Nombre (apellido paterno, materno y nombre(s)):", "Delegación IMSS:".
+_TAIL = (
+    r"(?:\s+DE(?:L| LA)?\s+(?:ASEGURAD[OA]|TRABAJADOR|DERECHOHABIENTE|ALUMN[OA]|ESTUDIANTE"
+    r"|INTERESAD[OA])(?:\(A\))?)?"
+    r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS)?(?:\s*[:：])?"
+)
+STOPPER = "_stop"
+_WINDOW = 90  # characters after a label inside a sentence that may hold its value
+
 
 @dataclass(frozen=True, slots=True)
-class _Hit:
+class Hit:
+    field: str
     line: int
     seg: int
     start: int
     end: int
-    field: str
+    x0: float
+    x1: float
+    colon: bool  # the label ended with a colon: a value follows it
+
+    @property
+    def strong(self) -> bool:
+        """Starts its run or ends with a colon: a label, not a word in a sentence."""
+        return self.start == 0 or self.colon
 
 
-class Labels:
-    """A document's vocabulary: field name -> label pattern (folded text)."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    value: Any
+    source: str  # "label:inline", "label:right", "label:below", "label:text"
+    raw: str
 
-    def __init__(self, patterns: dict[str, str]) -> None:
-        self._patterns = [
-            (name, re.compile(rf"(?:{pattern})(?![A-Z0-9])")) for name, pattern in patterns.items()
-        ]
 
-    def _hits_in(self, text: str, line: int, seg: int) -> list[_Hit]:
-        folded = fold(text)
-        hits: list[_Hit] = []
-        pos = 0
-        while pos < len(folded):
-            if pos == 0 or (folded[pos - 1] in " (/|" and not folded[pos - 1].isalnum()):
-                best: _Hit | None = None
-                for name, pattern in self._patterns:
-                    match = pattern.match(folded, pos)
-                    if match and (best is None or match.end() > best.end):
-                        best = _Hit(line, seg, pos, match.end(), name)
-                if best and (pos == 0 or folded[best.end :].lstrip().startswith(":")):
-                    hits.append(best)
-                    pos = best.end
-                    continue
-            pos += 1
-        return hits
+class Vocabulary:
+    """A document's labels: field name -> pattern(s) over folded text. ``_stop`` entries only
+    end values. A pattern starting with ``^`` is a label only where it starts a run or ends
+    with a colon: words like "alumno" or "vigencia" are labels on a form and mere words in a
+    sentence."""
 
-    def values(self, lines: Sequence[Line]) -> dict[str, list[str]]:
-        """Every candidate value of each field, in reading order."""
-        hits: dict[tuple[int, int], list[_Hit]] = {}
+    def __init__(self, patterns: Mapping[str, str | tuple[str, ...]]) -> None:
+        self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
+        for name, given in patterns.items():
+            for pattern in (given,) if isinstance(given, str) else given:
+                strong_only = pattern.startswith("^")
+                body = pattern.removeprefix("^")
+                compiled = re.compile(rf"(?<![A-Z0-9])(?:{body}){_TAIL}(?![A-Z0-9])")
+                self._patterns.append((name, compiled, strong_only))
+
+    def hits(self, lines: Sequence[Line]) -> list[Hit]:
+        found: list[Hit] = []
         for li, line in enumerate(lines):
             for si, segment in enumerate(line.segments):
-                found = self._hits_in(segment.text, li, si)
-                if found:
-                    hits[(li, si)] = found
-        out: dict[str, list[str]] = {}
-        for (li, si), found in hits.items():
-            text = lines[li].segments[si].text
-            for k, hit in enumerate(found):
-                stop = found[k + 1].start if k + 1 < len(found) else len(text)
-                value = clean(text[hit.end : stop])
-                if not value and k + 1 == len(found):
-                    value = self._beside_or_below(lines, li, si, hits)
-                if value:
-                    out.setdefault(hit.field, []).append(value)
-        return out
+                found.extend(self._hits_in(segment, li, si))
+        return found
+
+    def _hits_in(self, segment: Segment, li: int, si: int) -> list[Hit]:
+        folded = fold(segment.text)
+        matches: list[tuple[int, int, str, bool]] = []
+        for name, pattern, strong_only in self._patterns:
+            matches.extend(
+                (m.start(), m.end(), name, strong_only) for m in pattern.finditer(folded)
+            )
+        # longest first at each start, then no overlaps, left to right
+        matches.sort(key=lambda m: (m[0], m[0] - m[1]))
+        chosen: list[tuple[int, int, str]] = []
+        last_end = 0
+        for start, end, name, strong_only in matches:
+            if start < last_end:
+                continue
+            last_end = end
+            if strong_only and start > 0 and not folded[:end].rstrip().endswith((":", "：")):
+                continue  # a word in a sentence, not a label
+            chosen.append((start, end, name))
+        width = max(len(folded), 1)
+        span = segment.x1 - segment.x0
+        hits = []
+        for start, end, name in chosen:
+            label_end = len(folded[:end].rstrip(" :："))
+            hits.append(
+                Hit(
+                    name,
+                    li,
+                    si,
+                    start,
+                    end,
+                    segment.x0 + span * start / width,
+                    segment.x0 + span * label_end / width,
+                    folded[:end].rstrip().endswith((":", "：")),
+                )
+            )
+        return hits
 
     def labelled(self, lines: Sequence[Line]) -> set[str]:
-        """Fields whose label appears at all (values or not)."""
-        return {
-            hit.field
-            for li, line in enumerate(lines)
-            for si, segment in enumerate(line.segments)
-            for hit in self._hits_in(segment.text, li, si)
-        }
+        """Fields whose label appears as a label (not inside a sentence)."""
+        return {hit.field for hit in self.hits(lines) if hit.strong and hit.field != STOPPER}
 
-    def _beside_or_below(
-        self, lines: Sequence[Line], li: int, si: int, hits: dict[tuple[int, int], list[_Hit]]
-    ) -> str:
-        line = lines[li]
-        label = line.segments[si]
-        right = hits.get((li, si + 1))
-        if si + 1 < len(line.segments) and not (right and right[0].start == 0):
-            return _until_label(line.segments[si + 1], right)
-        for lj in range(li + 1, min(li + 4, len(lines))):
-            below = lines[lj]
-            same_page = below.page == label.page
-            if same_page and below.top - label.bottom > 2.5 * label.height:
-                return ""
-            if not same_page and (below.page != label.page + 1 or lj > li + 2):
-                return ""
-            for sj, candidate in enumerate(below.segments):
-                if _under(label, candidate):
-                    return _until_label(candidate, hits.get((lj, sj)))
+    def read(
+        self, lines: Sequence[Line], converters: Mapping[str, Callable[[str], Any]]
+    ) -> dict[str, Found]:
+        """For each field, the first candidate its converter accepts; strong labels first."""
+        hits = self.hits(lines)
+        by_segment: dict[tuple[int, int], list[Hit]] = {}
+        for hit in hits:
+            by_segment.setdefault((hit.line, hit.seg), []).append(hit)
+        header_lines = _header_lines(lines, by_segment)
+        out: dict[str, Found] = {}
+        for strong in (True, False):
+            for hit in hits:
+                convert = converters.get(hit.field)
+                if convert is None or hit.field in out or hit.strong is not strong:
+                    continue
+                for source, raw in _candidates(lines, hit, by_segment, header_lines):
+                    value = convert(raw)
+                    if value is not None:
+                        out[hit.field] = Found(value, source, raw)
+                        break
+        self._read_prose(lines, converters, out)
+        return out
+
+    def _read_prose(
+        self,
+        lines: Sequence[Line],
+        converters: Mapping[str, Callable[[str], Any]],
+        out: dict[str, Found],
+    ) -> None:
+        """Narrative constancias wrap a label and its value over two lines ("Unidad de
+        Medicina / Familiar número 34"): read the text as one flow for what is still
+        missing."""
+        flow = " ".join(line.text for line in lines)
+        folded = fold(flow)
+        for name, pattern, strong_only in self._patterns:
+            convert = converters.get(name)
+            if convert is None or name in out or strong_only:
+                continue
+            for match in pattern.finditer(folded):
+                raw = _sentence(flow[match.end() : match.end() + _WINDOW])
+                value = convert(raw)
+                if value is not None:
+                    out[name] = Found(value, "label:text", raw)
+                    break
+
+
+def _header_lines(
+    lines: Sequence[Line], by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> set[int]:
+    """Lines holding two or more labels and no value: every run is labels only."""
+    count: dict[int, int] = {}
+    with_value: set[int] = {
+        li
+        for li, line in enumerate(lines)
+        for si in range(len(line.segments))
+        if (li, si) not in by_segment
+    }
+    for (li, si), found in by_segment.items():
+        text = lines[li].segments[si].text
+        for k, hit in enumerate(found):
+            count[li] = count.get(li, 0) + 1
+            stop = found[k + 1].start if k + 1 < len(found) else len(text)
+            if clean(text[hit.end : stop]):
+                with_value.add(li)
+        if found[0].start > 0 and clean(text[: found[0].start]):
+            with_value.add(li)
+    return {li for li, n in count.items() if n >= 2 and li not in with_value}
+
+
+def _candidates(
+    lines: Sequence[Line],
+    hit: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+    header_lines: set[int],
+) -> Iterator[tuple[str, str]]:
+    segment = lines[hit.line].segments[hit.seg]
+    found = by_segment[(hit.line, hit.seg)]
+    k = found.index(hit)
+    following = found[k + 1] if k + 1 < len(found) else None
+    stop = following.start if following else len(segment.text)
+    if not hit.strong:
+        yield "label:text", _sentence(segment.text[hit.end : min(stop, hit.end + _WINDOW)])
+        return
+    inline = clean(segment.text[hit.end : stop])
+    if inline:
+        yield "label:inline", inline
+    if following is not None:
+        if hit.line in header_lines or not inline:
+            yield from _below(lines, hit, by_segment, following.x0)
+        return
+    right = _right(lines, hit, by_segment)
+    if hit.line in header_lines:
+        yield from _below(lines, hit, by_segment, None)
+        if right:
+            yield "label:right", right
+        return
+    if right:
+        yield "label:right", right
+    yield from _below(lines, hit, by_segment, None)
+
+
+def _sentence(text: str) -> str:
+    """A value inside a sentence ends with its clause: a comma, or a period that ends the
+    sentence (not the one of "S.A." or "No.")."""
+    return re.split(r",\s|\.\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])|\.$", text, maxsplit=1)[0]
+
+
+def _right(lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]) -> str:
+    line = lines[hit.line]
+    if hit.seg + 1 >= len(line.segments):
         return ""
+    nxt = line.segments[hit.seg + 1]
+    labels = by_segment.get((hit.line, hit.seg + 1))
+    if labels and labels[0].start == 0:
+        return ""
+    return clean(nxt.text[: labels[0].start] if labels else nxt.text)
 
 
-def _under(label: Segment, candidate: Segment) -> bool:
-    """``candidate`` sits in the label's column (left-aligned or overlapping its start)."""
-    if abs(candidate.x0 - label.x0) <= 12:
-        return True
-    return candidate.x0 < label.x1 and candidate.x1 > label.x0 and candidate.x0 >= label.x0 - 40
+def _below(
+    lines: Sequence[Line],
+    hit: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+    next_label_x: float | None,
+) -> Iterator[tuple[str, str]]:
+    """Runs under the label, in its column band, nearest first (up to three lines down)."""
+    label_line = lines[hit.line]
+    height = max(label_line.bottom - label_line.top, 1.0)
+    right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
+    for lj in range(hit.line + 1, min(hit.line + 4, len(lines))):
+        below = lines[lj]
+        if below.page != label_line.page:
+            return
+        if below.top - label_line.bottom > 3.2 * height:
+            return
+        for sj, candidate in enumerate(below.segments):
+            part = _under(candidate, hit.x0, right_edge)
+            if part is None:
+                continue
+            labels = by_segment.get((lj, sj))
+            if labels and labels[0].start == 0:
+                if _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1:
+                    break  # a label right under this one: a header row (grid), look lower
+                if _starts_near(labels[0], hit.x0, right_edge):
+                    return  # the next field's row: this label has no value below it
+                continue  # a label of another column
+            if labels:
+                part = _cut_at_labels(candidate, part, labels)
+            if part:
+                yield "label:below", part
 
 
-def _until_label(segment: Segment, found: list[_Hit] | None) -> str:
-    if not found:
-        return clean(segment.text)
-    return clean(segment.text[: found[0].start])
+def _next_run_x(line: Line, hit: Hit) -> float | None:
+    if hit.seg + 1 < len(line.segments):
+        return line.segments[hit.seg + 1].x0
+    return None
+
+
+def _starts_near(label: Hit, x0: float, right_edge: float | None) -> bool:
+    return label.x0 >= x0 - 12 and (right_edge is None or label.x0 < right_edge)
+
+
+def _under(candidate: Segment, x0: float, right_edge: float | None) -> str | None:
+    """The part of ``candidate`` inside the column [x0 - slack, right_edge), or None."""
+    slack = 14.0
+    left_bound = x0 - slack
+    if candidate.x1 <= left_bound or (right_edge is not None and candidate.x0 >= right_edge):
+        return None
+    if candidate.x0 >= left_bound and (right_edge is None or candidate.x1 <= right_edge + slack):
+        return candidate.text
+    if right_edge is None and candidate.x0 < left_bound - 40:
+        return None  # starts far left of the label: a run of another column
+    # a run spanning several columns (a merged value row): cut it by x position
+    width = max(len(candidate.text), 1)
+    per_char = (candidate.x1 - candidate.x0) / width
+    start = max(0, int((left_bound - candidate.x0) / per_char))
+    end = width if right_edge is None else int((right_edge - candidate.x0) / per_char)
+    text = candidate.text
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1  # back to the start of the word the column edge cut
+    while end < width and not text[end - 1].isspace() and not text[end].isspace():
+        end += 1
+    return clean(text[start:end]) or None
+
+
+def _cut_at_labels(candidate: Segment, part: str, labels: list[Hit]) -> str:
+    if part == candidate.text:
+        return clean(part[: labels[0].start]) if labels[0].start > 0 else ""
+    return part

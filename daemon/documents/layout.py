@@ -56,7 +56,11 @@ def clean(text: str) -> str:
 
 
 def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:
-    """Group segments into lines: same page, vertical centres within half a line height."""
+    """Group segments into lines: same page, vertical centres within half a line height.
+
+    Pieces of one word or one cell (a browser's PDF read through PDFium comes as
+    "matrícula", "20241", "18502" with no gap) are joined back into one run, so a value is
+    never read as three; a gap as wide as a column keeps runs apart."""
     ordered = sorted(segments, key=lambda s: (s.page, (s.top + s.bottom) / 2, s.x0))
     lines: list[list[Segment]] = []
     for seg in ordered:
@@ -76,10 +80,37 @@ def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:
             page=group[0].page,
             top=min(s.top for s in group),
             bottom=max(s.bottom for s in group),
-            segments=tuple(sorted(group, key=lambda s: s.x0)),
+            segments=_joined(sorted(group, key=lambda s: s.x0)),
         )
         for group in lines
     )
+
+
+_JOIN_TIGHT = 0.12  # gap (in line heights) under which two runs are one word
+_JOIN_SPACED = 0.45  # under which they are one phrase; a column gap is wider
+
+
+def _joined(ordered: list[Segment]) -> tuple[Segment, ...]:
+    out: list[Segment] = []
+    for seg in ordered:
+        if out:
+            last = out[-1]
+            gap = seg.x0 - last.x1
+            height = min(last.height, seg.height)
+            if -0.5 * height <= gap <= _JOIN_SPACED * height:
+                tight = gap <= _JOIN_TIGHT * height and not last.text.endswith(" ")
+                glue = "" if tight else " "
+                out[-1] = Segment(
+                    (last.text + glue + seg.text).strip(),
+                    last.page,
+                    last.x0,
+                    max(last.x1, seg.x1),
+                    min(last.top, seg.top),
+                    max(last.bottom, seg.bottom),
+                )
+                continue
+        out.append(seg)
+    return tuple(out)
 
 
 def full_text(lines: Sequence[Line]) -> str:

@@ -15,6 +15,8 @@ import pypdfium2.raw as pdfium_c
 
 from daemon.documents.layout import Line, Segment, lines_of
 
+Box = tuple[int, float, float, float, float]  # page, x0, top, x1, bottom (top-down)
+
 
 class PdfRefused(Exception):
     """The PDF cannot or must not be read (encrypted, corrupt, over a limit)."""
@@ -28,6 +30,8 @@ class PdfText:
     has_ink: bool  # drawn curves or images: a handwritten signature, a stamp, a scan
     has_images: bool
     source: str  # "pypdfium2" / "pdfplumber"
+    metadata: tuple[tuple[str, str], ...] = ()  # the info dictionary (Producer, ModDate...)
+    ink_boxes: tuple[Box, ...] = ()  # where ink is: (page, x0, top, x1, bottom)
 
 
 def open_pdf(data: bytes, max_pages: int) -> pypdfium2.PdfDocument:
@@ -53,7 +57,8 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
     pages = len(document)
     try:
         segments: list[Segment] = []
-        has_ink = has_images = False
+        ink_boxes: list[Box] = []
+        has_images = False
         for number in range(len(document)):
             page = document[number]
             height = page.get_height()
@@ -65,30 +70,67 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
                     segments.append(
                         Segment(text.strip(), number, left, right, height - top, height - bottom)
                     )
-            ink, images = _ink(page)
-            has_ink, has_images = has_ink or ink, has_images or images
+            boxes, images = _ink(page, number)
+            ink_boxes.extend(boxes)
+            has_images = has_images or images
             textpage.close()
             page.close()
         fields = _form_fields(document) if document.get_formtype() else ()
+        metadata = tuple(sorted(document.get_metadata_dict(skip_empty=True).items()))
     finally:
         document.close()
-    return PdfText(lines_of(segments), pages, fields, has_ink, has_images, "pypdfium2")
+    return PdfText(
+        lines_of(segments),
+        pages,
+        fields,
+        bool(ink_boxes),
+        has_images,
+        "pypdfium2",
+        metadata,
+        tuple(ink_boxes),
+    )
 
 
-def _ink(page: pypdfium2.PdfPage) -> tuple[bool, bool]:
-    """(curves or images drawn, images drawn): a signature is drawn, never typed."""
-    ink = images = False
+def _ink(page: pypdfium2.PdfPage, number: int) -> tuple[list[Box], bool]:
+    """Where something is drawn by hand or pasted (a signature is drawn, never typed), and
+    whether images are drawn.
+
+    Curves count, and so do paths with slanted strokes (a signature drawn with a mouse or a
+    tablet as straight segments); rules and boxes are only level and upright lines, so a
+    form's signature line alone is not ink."""
+    boxes: list[Box] = []
+    images = False
+    height = page.get_height()
     for obj in page.get_objects(max_depth=2):
+        drawn = False
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            ink = images = True
-        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH and not ink:
-            count = pdfium_c.FPDFPath_CountSegments(obj.raw)
-            for k in range(min(count, 200)):
-                segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
-                if pdfium_c.FPDFPathSegment_GetType(segment) == pdfium_c.FPDF_SEGMENT_BEZIERTO:
-                    ink = True
-                    break
-    return ink, images
+            drawn = images = True
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+            drawn = _hand_drawn(obj)
+        if drawn and len(boxes) < 500:
+            left, bottom, right, top = obj.get_bounds()
+            boxes.append((number, left, height - top, right, height - bottom))
+    return boxes, images
+
+
+def _hand_drawn(obj: pypdfium2.PdfObject) -> bool:
+    count = pdfium_c.FPDFPath_CountSegments(obj.raw)
+    x = ctypes.c_float()
+    y = ctypes.c_float()
+    last: tuple[float, float] | None = None
+    for k in range(min(count, 400)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            return True
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        point = (x.value, y.value)
+        if kind == pdfium_c.FPDF_SEGMENT_LINETO and last is not None:
+            dx, dy = abs(point[0] - last[0]), abs(point[1] - last[1])
+            if dx > 0.5 and dy > 0.5:
+                return True
+        last = point
+    return False
 
 
 def _form_fields(document: pypdfium2.PdfDocument) -> tuple[tuple[str, str], ...]:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 import pypdfium2
 
 from daemon.documents import archive, ocr
-from daemon.documents.constancia import is_constancia, looks_complete, parse_constancia
+from daemon.documents.constancia import looks_complete, parse_constancia, validation_score
 from daemon.documents.layout import Line, full_text
 from daemon.documents.limits import ReadLimits
+from daemon.documents.nss_acuse import parse_nss_acuse
 from daemon.documents.pdf_text import PdfRefused, PdfText, read_pdfium, read_pdfplumber
-from daemon.documents.renuncia import is_nss_acuse, is_renuncia, parse_nss_acuse, parse_renuncia
+from daemon.documents.recognition import document_kind
+from daemon.documents.renuncia import parse_renuncia
+from daemon.documents.tampering import tamper_signals
 from daemon.domain.facts import ConstanciaFacts, DocumentReading
 from daemon.domain.outcomes import Confidence, DocumentKind, ReadProblem
 
@@ -90,10 +94,12 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
         raise PdfRefused(f"objects nested more than {_MAX_NESTING} levels deep")
     fast = read_pdfium(data, limits.max_pages)
     text = full_text(fast.lines)
+    tamper = tamper_signals(data, dict(fast.metadata))
     if len(text.strip()) < _MIN_TEXT_CHARS and not fast.form_fields:
         if limits.ocr:
             lines = ocr.ocr_lines(ocr.pdf_page_images(data, limits.max_pages))
-            return _understand(name, data, lines, fast, Confidence.OCR, "text from OCR")
+            reading = _understand(name, data, lines, fast, Confidence.OCR, "text from OCR")
+            return replace(reading, tamper=tamper)
         return _reading(
             name, data, problem=ReadProblem.NO_TEXT, detail="PDF without a text layer (scan)"
         )
@@ -104,15 +110,15 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
             name, data, careful.lines, fast, Confidence.TEXT, "text from pdfplumber"
         )
         if _score(second) > _score(reading):
-            return second
-    return reading
+            reading = second
+    return replace(reading, tamper=tamper)
 
 
 def _read_image(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
     if not limits.ocr:
         return _reading(name, data, problem=ReadProblem.NO_TEXT, detail="image attachment")
     lines = ocr.ocr_lines([ocr.open_image(data)])
-    empty = PdfText((), 1, (), True, True, "ocr")
+    empty = PdfText((), 1, (), True, True, "ocr", (), ((0, -1e6, -1e6, 1e6, 1e6),))
     return _understand(name, data, lines, empty, Confidence.OCR, "text from OCR")
 
 
@@ -125,15 +131,14 @@ def _understand(
     note: str,
 ) -> DocumentReading:
     text = full_text(lines)
-    if is_constancia(text):
+    form_text = " ".join(f"{key} {value}" for key, value in pdf.form_fields)
+    kind = document_kind(lines, form_text)
+    if kind is DocumentKind.CONSTANCIA:
         facts: object = parse_constancia(lines)
-        kind = DocumentKind.CONSTANCIA
-    elif is_renuncia(text) or (pdf.form_fields and is_renuncia(str(pdf.form_fields))):
-        facts = parse_renuncia(lines, pdf.form_fields, pdf.has_ink)
-        kind = DocumentKind.RENUNCIA
-    elif is_nss_acuse(text):
+    elif kind is DocumentKind.RENUNCIA:
+        facts = parse_renuncia(lines, pdf.form_fields, pdf.ink_boxes or _whole_page(pdf, lines))
+    elif kind is DocumentKind.NSS_ACUSE:
         facts = parse_nss_acuse(lines)
-        kind = DocumentKind.NSS_ACUSE
     else:
         problem = ReadProblem.NO_TEXT if confidence is Confidence.OCR and not text else None
         return _reading(
@@ -154,6 +159,14 @@ def _understand(
     )
 
 
+def _whole_page(pdf: PdfText, lines: tuple[Line, ...]) -> tuple[tuple[int, float, ...], ...]:
+    """A photo or scan is ink everywhere (what is drawn on it cannot be told apart)."""
+    if not pdf.has_images:
+        return ()
+    pages = {line.page for line in lines} or {0}
+    return tuple((page, -1e6, -1e6, 1e6, 1e6) for page in pages)
+
+
 def _unsure(reading: DocumentReading) -> bool:
     if reading.kind is DocumentKind.UNKNOWN:
         return True
@@ -164,13 +177,13 @@ def _unsure(reading: DocumentReading) -> bool:
 
 
 def _score(reading: DocumentReading) -> int:
+    """Prefer the reading whose values validate, not the one with more fields filled."""
     if reading.facts is None:
         return -1
+    if isinstance(reading.facts, ConstanciaFacts):
+        return 100 + validation_score(reading.facts)
     values = reading.facts.report_fields().values()
-    bonus = (
-        100 if isinstance(reading.facts, ConstanciaFacts) and looks_complete(reading.facts) else 0
-    )
-    return bonus + sum(1 for value in values if value not in (None, False, ""))
+    return 100 + sum(1 for value in values if value not in (None, False, ""))
 
 
 def _reading(

@@ -1,8 +1,11 @@
-"""Carta Renuncia al Seguro Facultativo (FOR-24-01) and the IMSS NSS acuse -> facts.
+"""Carta Renuncia al Seguro Facultativo (FOR-24-01) -> ``RenunciaFacts``.
 
-A waiver is typed in Word or filled in as a PDF form, so its AcroForm fields count as much
-as its page text (form values win: a form's page text holds only the labels). A signature is
-drawn, never typed: it counts when the letter has its "Firma" line and something is drawn.
+A waiver comes three ways: the school's form typed in Word, the same form filled in as a
+PDF form (AcroForm values are not page text; form values win), or a letter the student
+wrote ("Yo, NOMBRE, con matrícula N y CURP C, renuncio…"). A signature is drawn, never
+typed: it counts when the letter has its signature line ("Firma", "Nombre y firma del
+alumno(a)") and something is drawn. ``places`` records which fields had a place on the
+page, so only a field whose empty place was seen can be called missing.
 """
 
 from __future__ import annotations
@@ -10,30 +13,46 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from daemon.documents.constancia import _name, curp_in, nss_in
-from daemon.documents.labels import Labels
+from daemon.documents import value_formats as vf
+from daemon.documents.labels import STOPPER, Vocabulary
 from daemon.documents.layout import Line, Segment, clean, fold, full_text, lines_of
 from daemon.documents.spanish_dates import parse_spanish_date
-from daemon.domain.facts import NssAcuseFacts, RenunciaFacts
+from daemon.domain.facts import RenunciaFacts
 
-RENUNCIA_LABELS = Labels(
+LABELS = Vocabulary(
     {
-        "nombre": r"NOMBRE(?: COMPLETO)?(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE)(?:\(A\))?)?"
-        r"|ALUMNO(?:\(A\))?|ESTUDIANTE",
-        "matricula": r"MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL",
+        "nombre": (
+            r"NOMBRE(?: COMPLETO)?(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE)(?:\(A\))?)?|NOMBRE\(S\)",
+            r"^ALUMNO(?:\(A\))?|^ESTUDIANTE",
+        ),
+        "matricula": r"(?:NUMERO DE |NO\.? DE )?MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL"
+        r"|NUM\.? DE CONTROL",
         "curp": r"CURP",
         "programa": r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",
-        "motivo": r"MOTIVO(?: DE LA RENUNCIA)?|RAZON",
+        "motivo": r"MOTIVO(?: DE LA RENUNCIA)?|RAZON(?: DE LA RENUNCIA)?|CAUSA",
         "fecha": r"(?:LUGAR Y )?FECHA",
-        "firma": r"FIRMA(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE)(?:\(A\))?)?",
+        "firma": r"(?:NOMBRE Y )?FIRMA(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE|INTERESADO)(?:\(A\))?)?",
+        STOPPER: r"CUATRIMESTRE|SEMESTRE|GRUPO|TURNO|TELEFONO|CORREO(?: ELECTRONICO)?"
+        r"|NSS|NUMERO DE SEGURIDAD SOCIAL",
     }
 )
 _MATRICULA = re.compile(r"[A-Z0-9][A-Z0-9-]{4,19}")
+# "Yo, ANA MARÍA GÓMEZ NÚÑEZ, con matrícula UTE2026001 y CURP GOMA…": the letter form.
+_LETTER_NAME = re.compile(
+    r"\bYO,?\s+(?:EL|LA\s+)?(?:C\.\s*)?(?:ALUMN[OA](?:\(A\))?\s+)?([A-ZÑ][A-ZÑ .'´]+?)\s*,?\s+"
+    r"(?:CON|ALUMN[OA]|ESTUDIANTE|DE LA|DEL|INSCRIT[OA]|IDENTIFICAD[OA]|MATRICULA)"
+)
+_LETTER_MATRICULA = re.compile(
+    r"\b(?:MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL)(?:\s+(?:NUMERO|NO\.?))?\s*:?\s*"
+    r"([A-Z0-9][A-Z0-9-]{4,19})"
+)
 
 
 def is_renuncia(text: str) -> bool:
     folded = fold(text)
-    return "RENUNCIA" in folded and ("FACULTATIVO" in folded or "FOR-24-01" in folded)
+    return ("RENUNCIA" in folded or "RENUNCIO" in folded) and (
+        "FACULTATIVO" in folded or "FOR-24-01" in folded
+    )
 
 
 def _form_lines(fields: Sequence[tuple[str, str]]) -> tuple[Line, ...]:
@@ -45,70 +64,108 @@ def _form_lines(fields: Sequence[tuple[str, str]]) -> tuple[Line, ...]:
     return lines_of(segments)
 
 
+_CONVERTERS = {
+    "nombre": vf.name,
+    "matricula": lambda v: _matricula(v),
+    "curp": vf.curp_in,
+    "programa": vf.text,
+    "motivo": vf.text,
+    "fecha": parse_spanish_date,
+}
+
+
 def parse_renuncia(
-    lines: Sequence[Line], form_fields: Sequence[tuple[str, str]], has_ink: bool
+    lines: Sequence[Line],
+    form_fields: Sequence[tuple[str, str]],
+    ink: Sequence[tuple[int, float, float, float, float]],
 ) -> RenunciaFacts:
-    typed = RENUNCIA_LABELS.values(lines)
-    filled = RENUNCIA_LABELS.values(_form_lines(form_fields))
-    candidates = {key: filled.get(key, []) + typed.get(key, []) for key in {*typed, *filled}}
-
-    def first(key: str, convert: object) -> object:
-        for raw in candidates.get(key, ()):
-            value = convert(raw)  # type: ignore[operator]
-            if value:
-                return value
-        return None
-
-    fecha = first("fecha", parse_spanish_date)
-    if fecha is None:  # "Ciudad de México, a 18 de noviembre de 2026" without a label
+    """``ink``: boxes (page, x0, top, x1, bottom) of what is drawn on the page."""
+    filled = LABELS.read(_form_lines(form_fields), _CONVERTERS)
+    typed = LABELS.read(lines, _CONVERTERS)
+    values = {key: item.value for key, item in typed.items()}
+    sources = {key: item.source for key, item in typed.items()}
+    for key, item in filled.items():
+        values[key], sources[key] = item.value, "form"
+    text = full_text(lines)
+    folded = fold(text)
+    _letter(values, sources, text, folded)
+    if values.get("fecha") is None:  # "Ciudad de México, a 18 de noviembre de 2026"
         fecha = parse_spanish_date(full_text(lines))
-    signature_line = "firma" in RENUNCIA_LABELS.labelled(lines)
+        if fecha is not None:
+            values["fecha"], sources["fecha"] = fecha, "text"
+    places = set(LABELS.labelled(lines)) | {key for key in filled} | _blanks(folded)
+    if _LETTER_NAME.search(folded):
+        places.add("nombre")
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
+    if signed_field:
+        places.add("firma")
     return RenunciaFacts(
-        nombre=first("nombre", _name),  # type: ignore[arg-type]
-        matricula=first("matricula", _matricula),  # type: ignore[arg-type]
-        curp=first("curp", curp_in),  # type: ignore[arg-type]
-        programa=first("programa", _text),  # type: ignore[arg-type]
-        motivo=first("motivo", _text),  # type: ignore[arg-type]
-        fecha=fecha,  # type: ignore[arg-type]
-        has_signature=signed_field or (signature_line and has_ink),
+        nombre=values.get("nombre"),
+        matricula=values.get("matricula"),
+        curp=values.get("curp"),
+        programa=values.get("programa"),
+        motivo=values.get("motivo"),
+        fecha=values.get("fecha"),
+        has_signature=signed_field or _signed(lines, ink),
+        places=tuple(sorted(places)),
+        sources=tuple(sorted(sources.items())),
     )
+
+
+_SIGNATURE_REACH = 80.0  # points above or below its line where a signature is drawn
+
+
+def _signed(lines: Sequence[Line], ink: Sequence[tuple[int, float, float, float, float]]) -> bool:
+    """Something drawn by the signature line: not a logo in the header, not a table rule."""
+    for hit in LABELS.hits(lines):
+        if hit.field != "firma":
+            continue
+        line = lines[hit.line]
+        for page, x0, top, x1, bottom in ink:
+            if page != line.page:
+                continue
+            near = top - _SIGNATURE_REACH <= line.bottom and bottom + _SIGNATURE_REACH >= line.top
+            beside = x1 >= hit.x0 - 160 and x0 <= hit.x1 + 160
+            if near and beside:
+                return True
+    return False
+
+
+def _letter(values: dict[str, object], sources: dict[str, str], text: str, folded: str) -> None:
+    """The letter form: name, matrícula and CURP inside the opening sentence (``folded``
+    has the length of ``text``, so a match in one slices the other)."""
+    if values.get("nombre") is None:
+        match = _LETTER_NAME.search(folded)
+        found = vf.name(text[match.start(1) : match.end(1)]) if match else None
+        if found:
+            values["nombre"], sources["nombre"] = found, "letter"
+    if values.get("matricula") is None:
+        match = _LETTER_MATRICULA.search(folded)
+        found = _matricula(match.group(1)) if match else None
+        if found:
+            values["matricula"], sources["matricula"] = found, "letter"
+    if values.get("curp") is None:
+        found = vf.curp_in(folded[folded.find("CURP") :]) if "CURP" in folded else None
+        if found:
+            values["curp"], sources["curp"] = found, "letter"
+
+
+_BLANK = r"(?:_{3,}|\.{5,})"
+_BLANK_PLACES = {
+    "fecha": re.compile(rf"\bA\s+{_BLANK}\s+DE\s+{_BLANK}|FECHA\s*:?\s*{_BLANK}"),
+    "matricula": re.compile(rf"(?:MATRICULA|NUMERO DE CONTROL)\s*:?\s*{_BLANK}"),
+    "nombre": re.compile(rf"\bYO,?\s+{_BLANK}|NOMBRE[A-Z ]*\s*:?\s*{_BLANK}"),
+}
+
+
+def _blanks(folded: str) -> set[str]:
+    """Fields left as a blank to fill in ("a ____ de ______", "matrícula _______")."""
+    return {field for field, blank in _BLANK_PLACES.items() if blank.search(folded)}
 
 
 def _matricula(value: str) -> str | None:
-    compact = fold(value).strip()
+    compact = fold(clean(value)).strip()
     match = _MATRICULA.fullmatch(compact.split()[0]) if compact else None
-    return match.group() if match and any(ch.isdigit() for ch in match.group()) else None
-
-
-def _text(value: str) -> str | None:
-    return clean(value) or None
-
-
-# --- IMSS NSS acuse -------------------------------------------------------------------------
-
-ACUSE_LABELS = Labels(
-    {
-        "nss": r"(?:NUMERO|NUM\.?|NO\.?) DE SEGURIDAD SOCIAL(?: \(NSS\))?(?: ASIGNADO)?|NSS",
-        "curp": r"CURP",
-        "nombre": r"NOMBRE(?: COMPLETO)?",
-    }
-)
-
-
-def is_nss_acuse(text: str) -> bool:
-    folded = fold(text)
-    return (
-        "SEGURIDAD SOCIAL" in folded
-        and ("ASIGNACION" in folded or "LOCALIZACION" in folded)
-        and "VIGENCIA DE DERECHOS" not in folded
-    )
-
-
-def parse_nss_acuse(lines: Sequence[Line]) -> NssAcuseFacts:
-    candidates = ACUSE_LABELS.values(lines)
-    nss = next((v for v in map(nss_in, candidates.get("nss", ())) if v), None)
-    curp = next((v for v in map(curp_in, candidates.get("curp", ())) if v), None)
-    nombre = next((v for v in map(_name, candidates.get("nombre", ())) if v), None)
-    acudir = "ACUDIR A LA SUBDELEGACION" in fold(full_text(lines))
-    return NssAcuseFacts(nss=nss, curp=curp, nombre=nombre, acudir_subdelegacion=acudir)
+    if match is None or not any(ch.isdigit() for ch in match.group()):
+        return None
+    return None if vf.curp_in(match.group()) else match.group()  # a CURP is not a matrícula

@@ -3,10 +3,17 @@
 Each rule is one small function returning a ``Decision`` or ``None`` (not mine, next rule).
 The first rule that decides wins; every decision carries the reasons that led to it, in
 words staff can read in ``afilia decisions --json``.
+
+The safety rule (never a wrong negative): ``too_old``, ``registered_elsewhere``,
+``covered_other_regime``, ``identity_mismatch`` and ``waiver_incomplete`` are given only
+when the facts that prove them were read *and* validated. A decisive fact that is missing,
+doubtful or contradictory gives ``needs_review``: staff decide, the student gets a neutral
+reply. The first reason of a ``needs_review`` decision is in Spanish, for the digest.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +36,10 @@ from daemon.domain.policy import Policy
 from daemon.domain.student import Student
 
 STUDENT_INSURANCE_MODALIDAD = "32"
+# The reason an NSS acuse carries where the school needs a constancia: it moves no case.
+ACUSE_NOT_ENOUGH = "this school asks for a constancia: the student must download it"
+# Where an emission date may come from for a too_old answer: a label, or the cadena.
+_TRUSTED_DATE_SOURCES = ("label:", "cadena")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,11 @@ def classify(case: Case) -> Decision:
     return _unreadable(case)
 
 
+def review(case: Case, motivo: str, *detail: str) -> Decision:
+    """Staff decide; ``motivo`` (Spanish) is what the digest shows them."""
+    return Decision(Outcome.NEEDS_REVIEW, (motivo, *detail), case.roster.by_sender)
+
+
 # --- reading problems -------------------------------------------------------------------
 
 
@@ -88,10 +104,41 @@ def _unreadable(case: Case) -> Decision:
     return Decision(Outcome.UNREADABLE, (detail,), student)
 
 
+# --- any document -------------------------------------------------------------------------
+
+
+def _edited_after_production(case: Case) -> Decision | None:
+    """A PDF edited after it was produced, or printed fields that contradict the cadena
+    original: never rejected on these signs alone, staff look."""
+    doubts = getattr(case.reading.facts, "doubts", ())
+    cadena = [d for d in doubts if d.startswith("cadena original")]
+    if cadena:
+        return review(case, "los datos impresos no coinciden con la cadena original", *cadena)
+    if case.reading.tamper:
+        return review(case, "el PDF fue modificado después de generarse", *case.reading.tamper)
+    if doubts:
+        return review(case, "el documento se contradice", *doubts)
+    return None
+
+
+def _sender_enrolled(case: Case) -> Decision | None:
+    """A student on leave or withdrawn is not ours to insure (PAB-24 paso 11)."""
+    student = case.roster.by_sender
+    if student is not None and not student.status.is_enrolled:
+        return Decision(
+            Outcome.NOT_ENROLLED,
+            (f"roster status {student.status}: not enrolled this term",),
+            student,
+        )
+    return None
+
+
 # --- identity ---------------------------------------------------------------------------
 
 
 def _identifiers_checked(case: Case) -> Decision | None:
+    """A CURP or NSS we could not read or that fails its check digit proves nothing about
+    the student: staff look (never "no coincide" on a misread)."""
     facts = case.reading.facts
     assert isinstance(facts, ConstanciaFacts | NssAcuseFacts)
     reasons: list[str] = []
@@ -99,13 +146,16 @@ def _identifiers_checked(case: Case) -> Decision | None:
         reasons.append("CURP missing or its check digit fails")
     if (isinstance(facts, ConstanciaFacts) or facts.nss) and not nss_is_valid(facts.nss):
         reasons.append("NSS missing or its check digit fails")
-    if isinstance(facts, ConstanciaFacts) and facts.curp and curp_is_valid(facts.curp):
+    if reasons:
+        return review(case, "no se pudo leer o validar la CURP o el NSS", *reasons)
+    if isinstance(facts, ConstanciaFacts):
+        assert facts.curp
         if facts.fecha_nacimiento and curp_birth_date(facts.curp) != facts.fecha_nacimiento:
             reasons.append("birth date on the document disagrees with the CURP")
         if facts.sexo and curp_sex(facts.curp) not in (facts.sexo, "X"):
             reasons.append("sex on the document disagrees with the CURP")
     if reasons:
-        return Decision(Outcome.IDENTITY_MISMATCH, tuple(reasons), case.roster.by_sender)
+        return review(case, "la fecha de nacimiento o el sexo no coinciden con la CURP", *reasons)
     return None
 
 
@@ -114,12 +164,20 @@ def _sender_matches_document(case: Case) -> Decision | None:
     if by_sender is None and by_document is None:
         return Decision(Outcome.NOT_ENROLLED, ("neither the sender nor the CURP is on the roster",))
     if by_sender is None:
-        return Decision(
-            Outcome.IDENTITY_MISMATCH,
-            ("sender address is not on the roster; document belongs to a rostered student",),
-            None,
+        # A student writing from a personal address: the document is theirs, the address
+        # is unknown to us. Staff confirm; no data goes to an address we cannot vouch for.
+        return review(
+            case,
+            "el remitente no está en la base de datos; el documento es de un alumno inscrito",
+            "sender address is not on the roster; document belongs to a rostered student",
         )
     if by_document is None:
+        if _same_name(case):
+            return review(
+                case,
+                "la CURP del documento no es la del padrón, pero el nombre coincide",
+                "document CURP is not on the roster; the name is the sender's",
+            )
         return Decision(
             Outcome.IDENTITY_MISMATCH,
             ("document names a student who is not the sender",),
@@ -134,19 +192,34 @@ def _sender_matches_document(case: Case) -> Decision | None:
     return None
 
 
+def _same_name(case: Case) -> bool:
+    student = case.roster.by_sender
+    nombre = getattr(case.reading.facts, "nombre", None)
+    if student is None or not nombre:
+        return False
+    return _name_words(nombre) == _name_words(student.nombre_completo)
+
+
+def _name_words(name: str) -> frozenset[str]:
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFD", name.upper()) if unicodedata.category(ch) != "Mn"
+    )
+    return frozenset(plain.replace(".", " ").split())
+
+
 def _ocr_needs_roster_match(case: Case) -> Decision | None:
     """OCR'd text is trusted only when both identifiers check and match the roster."""
     if case.reading.confidence is not Confidence.OCR:
         return None
     facts = case.reading.facts
     student = case.roster.by_sender
-    assert isinstance(facts, ConstanciaFacts)
+    assert isinstance(facts, ConstanciaFacts | NssAcuseFacts)
     if student and nss_is_valid(facts.nss) and normalize_curp(facts.curp or "") == student.curp:
         return None
-    return Decision(
-        Outcome.IDENTITY_MISMATCH,
-        ("read by OCR and NSS/CURP could not be confirmed against the roster",),
-        student,
+    return review(
+        case,
+        "documento leído por OCR: la CURP o el NSS no se pudieron confirmar",
+        "read by OCR and NSS/CURP could not be confirmed against the roster",
     )
 
 
@@ -160,15 +233,22 @@ def _fresh_enough(case: Case) -> Decision | None:
     max_age = case.policy.intake.max_age_days
     emitted = facts.fecha_expedicion
     if emitted is None:
-        return Decision(Outcome.UNREADABLE, ("no emission date found on the constancia",), student)
+        return review(case, "no se encontró la fecha de expedición", "no emission date found")
     age = (case.received_on - emitted).days
     if age < 0:
-        return Decision(
-            Outcome.TOO_OLD,
-            (f"emitted {emitted.isoformat()}, after it was received ({case.received_on})",),
-            student,
+        return review(
+            case,
+            "la fecha de expedición es posterior a la recepción",
+            f"emitted {emitted.isoformat()}, after it was received ({case.received_on})",
         )
     if age > max_age:
+        source = facts.source("fecha_expedicion") or ""
+        if not source.startswith(_TRUSTED_DATE_SOURCES):
+            return review(
+                case,
+                "la fecha de expedición no está en su lugar en el documento",
+                f"emitted {emitted.isoformat()}? ({age} days) read from {source or 'nowhere'}",
+            )
         return Decision(
             Outcome.TOO_OLD,
             (f"emitted {emitted.isoformat()}, {age} days before receipt, max {max_age}",),
@@ -195,44 +275,81 @@ def _not_insured(case: Case) -> Decision | None:
             Outcome.ACCEPTED_NOT_INSURED, (_emitted_reason(case), why), case.roster.by_sender
         )
     if facts.vigente is None:
-        return Decision(
-            Outcome.UNREADABLE, ("Situación (VIGENTE/BAJA) not found",), case.roster.by_sender
-        )
+        return review(case, "no se encontró la situación (vigente o baja)", "Situación not found")
     return None
 
 
-def _student_insurance(case: Case) -> Decision | None:
+def _insured_here(case: Case) -> Decision | None:
+    """Our registro patronal on a vigente constancia: insured by us, whatever the modalidad
+    reads (an unread modalidad must not turn our own student into "another regime")."""
     facts = case.reading.facts
     assert isinstance(facts, ConstanciaFacts)
-    if facts.modalidad != STUDENT_INSURANCE_MODALIDAD or facts.parentesco:
+    if not case.policy.is_our_registro(facts.registro_patronal):
         return None
-    student = case.roster.by_sender
-    if case.policy.is_our_registro(facts.registro_patronal):
-        return Decision(
-            Outcome.ACCEPTED_INSURED_HERE,
-            (
-                _emitted_reason(case),
-                f"vigente, modalidad 32, our registro {facts.registro_patronal}",
-            ),
-            student,
+    return Decision(
+        Outcome.ACCEPTED_INSURED_HERE,
+        (
+            _emitted_reason(case),
+            f"vigente, our registro {facts.registro_patronal}, modalidad {facts.modalidad or '?'}",
+        ),
+        case.roster.by_sender,
+    )
+
+
+def _covered_as_family(case: Case) -> Decision | None:
+    facts = case.reading.facts
+    assert isinstance(facts, ConstanciaFacts)
+    if not facts.parentesco:
+        return None
+    return _other_regime(case, f"covered as a worker's family member ({facts.parentesco})")
+
+
+def _student_insurance_elsewhere(case: Case) -> Decision | None:
+    facts = case.reading.facts
+    assert isinstance(facts, ConstanciaFacts)
+    if facts.registro_patronal is None:
+        return review(
+            case, "no se encontró el registro patronal", "vigente, registro patronal not found"
         )
+    if facts.modalidad is None:
+        return review(
+            case, "no se encontró la modalidad de aseguramiento", "vigente, modalidad not found"
+        )
+    if _names_our_school(case):
+        return review(
+            case,
+            "el patrón es la escuela pero el registro patronal no es el nuestro",
+            f"registro {facts.registro_patronal} is not ours, employer {facts.patron}",
+        )
+    if facts.modalidad != STUDENT_INSURANCE_MODALIDAD:
+        return None
     return Decision(
         Outcome.REGISTERED_ELSEWHERE,
         (
             _emitted_reason(case),
             f"vigente, modalidad 32, registro {facts.registro_patronal} is another institution's",
         ),
-        student,
+        case.roster.by_sender,
     )
 
 
-def _other_regime(case: Case) -> Decision:
+def _names_our_school(case: Case) -> bool:
     facts = case.reading.facts
     assert isinstance(facts, ConstanciaFacts)
-    if facts.parentesco:
-        how = f"covered as a worker's family member ({facts.parentesco})"
-    else:
-        how = f"covered through employment (modalidad {facts.modalidad or '?'})"
+    if not facts.patron:
+        return False
+    employer = _name_words(facts.patron)
+    ours = (case.policy.school.name, *case.policy.school.employer_name_patterns)
+    return any(_name_words(name) and _name_words(name) <= employer for name in ours)
+
+
+def _through_employment(case: Case) -> Decision:
+    facts = case.reading.facts
+    assert isinstance(facts, ConstanciaFacts)
+    return _other_regime(case, f"covered through employment (modalidad {facts.modalidad})")
+
+
+def _other_regime(case: Case, how: str) -> Decision:
     policy = case.policy.intake.covered_other_regime
     reasons = (_emitted_reason(case), how, f"policy: {policy}")
     return Decision(Outcome.COVERED_OTHER_REGIME, reasons, case.roster.by_sender)
@@ -245,7 +362,9 @@ def _renuncia_identity(case: Case) -> Decision | None:
     facts = case.reading.facts
     assert isinstance(facts, RenunciaFacts)
     if facts.matricula is None and facts.curp is None:
-        return None  # nothing to compare; waiver_incomplete will name the matrícula
+        return None  # nothing to compare; the completeness rule will name the matrícula
+    if facts.curp and not curp_is_valid(facts.curp) and case.roster.by_document is None:
+        return review(case, "la CURP de la carta no es válida", "waiver CURP fails its check digit")
     return _sender_matches_document(case)
 
 
@@ -255,6 +374,14 @@ def _renuncia_complete(case: Case) -> Decision:
     student = case.roster.by_sender
     missing = facts.missing()
     if missing:
+        proven = facts.proven_missing()
+        if proven != missing:
+            unread = ", ".join(m for m in missing if m not in proven)
+            return review(
+                case,
+                f"no se pudo leer en la carta renuncia: {unread}",
+                f"waiver lacks {', '.join(missing)}; no place for {unread} was found",
+            )
         return Decision(
             Outcome.WAIVER_INCOMPLETE, (f"waiver lacks: {', '.join(missing)}",), student, missing
         )
@@ -263,40 +390,50 @@ def _renuncia_complete(case: Case) -> Decision:
     return Decision(Outcome.WAIVER_RECEIVED, ("complete FOR-24-01 waiver",), student)
 
 
-def _acuse_accepted(case: Case) -> Decision | None:
-    if case.policy.intake.accept_nss_acuse:
-        return None
-    return Decision(
-        Outcome.UNREADABLE,
-        ("NSS acuse received but this school asks for a constancia",),
-        case.roster.by_sender,
-    )
-
-
 def _acuse_received(case: Case) -> Decision:
     facts = case.reading.facts
     assert isinstance(facts, NssAcuseFacts)
     reasons = ["IMSS NSS assignment acuse"]
+    if not case.policy.intake.accept_nss_acuse:
+        reasons.append(ACUSE_NOT_ENOUGH)
     if facts.acudir_subdelegacion:
         reasons.append("IMSS could not assign an NSS online: Acudir a la Subdelegación")
     return Decision(Outcome.NSS_ACUSE_RECEIVED, tuple(reasons), case.roster.by_sender)
 
 
+def _acuse_identifiers(case: Case) -> Decision | None:
+    facts = case.reading.facts
+    assert isinstance(facts, NssAcuseFacts)
+    if facts.curp is None and case.roster.by_sender is not None:
+        return review(case, "no se pudo leer la CURP del acuse", "acuse CURP not found")
+    return _identifiers_checked(case)
+
+
 _RULES_BY_KIND: dict[DocumentKind, tuple[Rule, ...]] = {
     DocumentKind.CONSTANCIA: (
+        _edited_after_production,
+        _sender_enrolled,
         _identifiers_checked,
         _sender_matches_document,
         _ocr_needs_roster_match,
         _fresh_enough,
         _not_insured,
-        _student_insurance,
-        _other_regime,
+        _insured_here,
+        _covered_as_family,
+        _student_insurance_elsewhere,
+        _through_employment,
     ),
-    DocumentKind.RENUNCIA: (_renuncia_identity, _renuncia_complete),
+    DocumentKind.RENUNCIA: (
+        _edited_after_production,
+        _renuncia_identity,
+        _renuncia_complete,
+    ),
     DocumentKind.NSS_ACUSE: (
-        _acuse_accepted,
-        _identifiers_checked,
+        _edited_after_production,
+        _sender_enrolled,
+        _acuse_identifiers,
         _sender_matches_document,
+        _ocr_needs_roster_match,
         _acuse_received,
     ),
 }

@@ -31,6 +31,14 @@ class ConstanciaFacts:
     parentesco: str | None = None  # HIJO, ESPOSA... when covered as a worker's family
     titular: str | None = None
     has_seal: bool = False
+    # Where each value came from: "label:inline|right|below|text", "pattern", "phrase",
+    # "cadena" (or "label:inline+cadena" when both agree), "ocr:..." when read by OCR.
+    sources: tuple[tuple[str, str], ...] = ()
+    # What the reader found contradictory (the cadena original disagrees with the page...).
+    doubts: tuple[str, ...] = ()
+
+    def source(self, field: str) -> str | None:
+        return dict(self.sources).get(field)
 
     def report_fields(self) -> dict[str, Any]:
         """The fields ``afilia decisions --json`` and ``afilia classify`` print."""
@@ -60,6 +68,15 @@ class RenunciaFacts:
     motivo: str | None = None
     fecha: date | None = None
     has_signature: bool = False
+    # Fields whose place on the form or letter was found (a label, a "Firma" line): only
+    # those can be proven missing; a field we found no place for may just be unread.
+    places: tuple[str, ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def proven_missing(self) -> tuple[str, ...]:
+        """What the waiver lacks and where the reader saw the empty place for it."""
+        keys = {"nombre": "nombre", "matrícula": "matricula", "fecha": "fecha", "firma": "firma"}
+        return tuple(name for name in self.missing() if keys[name] in self.places)
 
     def missing(self) -> tuple[str, ...]:
         """What the waiver lacks, in the words the reply uses (Spanish field names)."""
@@ -91,6 +108,7 @@ class NssAcuseFacts:
     curp: str | None = None
     nombre: str | None = None
     acudir_subdelegacion: bool = False  # IMSS could not assign an NSS online
+    sources: tuple[tuple[str, str], ...] = ()
 
     def report_fields(self) -> dict[str, Any]:
         return {
@@ -116,6 +134,12 @@ class DocumentReading:
     problem: ReadProblem | None = None
     problem_detail: str = ""
     notes: tuple[str, ...] = field(default=())  # reading notes, e.g. "text from pdfplumber"
+    # Signs the file was edited after it was produced (see documents.tampering).
+    tamper: tuple[str, ...] = field(default=())
 
     def report_fields(self) -> dict[str, Any]:
         return self.facts.report_fields() if self.facts is not None else {}
+
+    def field_sources(self) -> dict[str, str]:
+        """Where each field was read (``afilia classify --json``)."""
+        return dict(getattr(self.facts, "sources", ()) or ())

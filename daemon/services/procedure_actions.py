@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import local_date
+from daemon.domain.classification import ACUSE_NOT_ENOUGH
 from daemon.domain.outcomes import Outcome
 from daemon.domain.procedure_state import (
     NEEDS_ALTA,
@@ -157,6 +158,8 @@ def _case(
     for at, what, item in events:
         if what == "decision":
             outcome = Outcome(item.outcome)
+            if ACUSE_NOT_ENOUGH in (item.reasons or ()):
+                continue  # an NSS acuse where the school needs the constancia itself
             if outcome in ON_FILE:
                 on_file, on_file_at = outcome, at
                 nss = (item.fields or {}).get("nss") or nss

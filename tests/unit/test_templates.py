@@ -463,3 +463,23 @@ def test_check_all_reports_a_template_that_prints_none(tmp_path: Path, policy: P
     )
     problems = Renderer(templates).check_all(policy, TODAY)
     assert any("duplicate" in p for p in problems)
+
+
+def test_nss_acuse_where_a_constancia_is_needed_asks_for_the_constancia_with_that_nss(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    assert not policy.intake.accept_nss_acuse
+    mail = reply(renderer, policy, Outcome.NSS_ACUSE_RECEIVED, student)
+    assert "ahora descárgala con ese NSS" in mail.text
+    assert policy.links["constancia"] in mail.text
+    assert "tramitará tu alta" not in mail.text
+
+
+def test_needs_review_reply_is_neutral_and_says_when_staff_answer(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    mail = reply(renderer, policy, Outcome.NEEDS_REVIEW, student, fecha_expedicion=None)
+    assert "el personal" in mail.text
+    assert "2 días hábiles" in mail.text
+    for negative in ("no coincide", "vencid", "más de", "otra institución", "no te encontramos"):
+        assert negative not in mail.text.lower()

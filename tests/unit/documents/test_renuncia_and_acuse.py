@@ -18,7 +18,7 @@ def test_complete_waiver_is_registered(form: bool, policy: Policy, student: Stud
     truth = docs.RenunciaTruth()
     reading = read_one(docs.renuncia_pdf(truth, form=form), "renuncia.pdf")
     assert reading.kind is DocumentKind.RENUNCIA
-    assert reading.facts == truth.facts()
+    assert reading.report_fields() == truth.facts().report_fields()
     assert decide(reading, policy, student).outcome is Outcome.WAIVER_RECEIVED
 
 
@@ -41,27 +41,29 @@ def test_waiver_missing_pieces_names_what_is_missing(
 ) -> None:
     truth = replace(docs.RenunciaTruth(), **change)
     reading = read_one(docs.renuncia_pdf(truth, form=form), "renuncia.pdf")
-    assert reading.facts == truth.facts()
+    assert reading.report_fields() == truth.facts().report_fields()
     decision = decide(reading, policy, student)
     assert decision.outcome is Outcome.WAIVER_INCOMPLETE
     assert decision.missing == missing
 
 
-def test_nss_acuse_is_received_when_the_profile_asks_for_it(
+def test_nss_acuse_is_received_in_every_profile_never_unreadable(
     policy: Policy, student: Student
 ) -> None:
     reading = read_one(docs.nss_acuse_pdf(), "acuse.pdf")
     assert reading.kind is DocumentKind.NSS_ACUSE
-    assert reading.facts == docs.NssAcuseTruth().facts()
+    assert reading.report_fields() == docs.NssAcuseTruth().facts().report_fields()
     high_school = replace(policy, intake=replace(policy.intake, accept_nss_acuse=True))
     assert decide(reading, high_school, student).outcome is Outcome.NSS_ACUSE_RECEIVED
-    assert decide(reading, policy, student).outcome is Outcome.UNREADABLE
+    asks_constancia = decide(reading, policy, student)
+    assert asks_constancia.outcome is Outcome.NSS_ACUSE_RECEIVED
+    assert any("must download" in reason for reason in asks_constancia.reasons)
 
 
 def test_acuse_acudir_a_la_subdelegacion_is_flagged(policy: Policy, student: Student) -> None:
     truth = docs.NssAcuseTruth(nss=None, acudir_subdelegacion=True)
     reading = read_one(docs.nss_acuse_pdf(truth), "acuse.pdf")
-    assert reading.facts == truth.facts()
+    assert reading.report_fields() == truth.facts().report_fields()
     high_school = replace(policy, intake=replace(policy.intake, accept_nss_acuse=True))
     decision = decide(reading, high_school, student)
     assert decision.outcome is Outcome.NSS_ACUSE_RECEIVED

@@ -1,0 +1,125 @@
+"""The *cadena original*: the ``||…|…||`` record a constancia's digital seal signs.
+
+It repeats folio, NSS, CURP, name, situación, registro patronal, modalidad and a timestamp
+in a fixed record, whatever the page layout, so it is a second, layout-free reading of the
+decisive fields. Its order differs between producers, so each part is recognised by its
+shape (an NSS passes Luhn, a CURP its check digit...), never by its position. When the
+printed fields disagree with it, somebody edited the page: staff must look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from daemon.documents.layout import Line, fold
+from daemon.domain.identifiers import curp_is_valid, nss_is_valid
+
+_RECORD = re.compile(r"\|\|(.+?)\|\|", re.S)
+_REGISTRO = re.compile(r"[A-Z]\d{10}")
+_DATETIME = re.compile(
+    r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]?(\d{2}):(\d{2}))?"
+    r"|(\d{2})[-/](\d{2})[-/](\d{4})(?:[T ]?(\d{2}):(\d{2}))?"
+)
+_SITUACION = {"VIGENTE": True, "BAJA": False, "NOVIGENTE": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Cadena:
+    nss: str | None = None
+    curp: str | None = None
+    registro_patronal: str | None = None
+    modalidad: str | None = None
+    vigente: bool | None = None
+    emitted_on: date | None = None  # the record's timestamp (a date with a time)
+    names: tuple[str, ...] = ()  # letter-only parts, spaces removed (wrapping loses them)
+
+
+def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
+    """The cadena original printed on the page, or ``None`` when there is none."""
+    joined = "".join(line.text for line in lines)  # a wrapped record continues on the next line
+    folded = fold(joined)
+    record = None
+    for match in _RECORD.finditer(folded):
+        if match.group(1).count("|") >= 2:
+            record = match.group(1)
+            break
+    if record is None:
+        return None
+    parts = [re.sub(r"\s+", "", part) for part in record.split("|")]
+    found: dict[str, object] = {}
+    names: list[str] = []
+    stamps: list[date] = []
+    plain_dates: list[date] = []
+    for part in parts:
+        if not part:
+            continue
+        if len(part) == 11 and part.isdigit() and nss_is_valid(part):
+            found.setdefault("nss", part)
+        elif len(part) == 18 and curp_is_valid(part):
+            found.setdefault("curp", part)
+        elif _REGISTRO.fullmatch(part):
+            found.setdefault("registro_patronal", part)
+        elif part in _SITUACION:
+            found.setdefault("vigente", _SITUACION[part])
+        elif (stamp := _stamp(part)) is not None:
+            (stamps if stamp[1] else plain_dates).append(stamp[0])
+        elif re.fullmatch(r"\d{1,2}", part):
+            found.setdefault("modalidad", str(int(part)))
+        elif re.fullmatch(r"[A-Z.'´]+", part) and len(part) >= 8:
+            names.append(part)
+    if stamps:
+        found["emitted_on"] = stamps[0]
+    elif len(plain_dates) == 1:
+        found["emitted_on"] = plain_dates[0]
+    return Cadena(names=tuple(names), **found)  # type: ignore[arg-type]
+
+
+def _stamp(part: str) -> tuple[date, bool] | None:
+    if re.fullmatch(r"\d{14}", part):  # 20261130115324
+        try:
+            return date(int(part[:4]), int(part[4:6]), int(part[6:8])), True
+        except ValueError:
+            return None
+    match = _DATETIME.fullmatch(part) or _DATETIME.match(part)
+    if not match or match.end() < len(part) - 3:
+        return None
+    g = match.groups()
+    year, month, day, hour = (g[0], g[1], g[2], g[3]) if g[0] else (g[7], g[6], g[5], g[8])
+    try:
+        return date(int(year), int(month), int(day)), hour is not None
+    except ValueError:
+        return None
+
+
+def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
+    """The printed fields that contradict the cadena (a field absent on either side is not a
+    contradiction)."""
+    out: list[str] = []
+    pairs = {
+        "nss": cadena.nss,
+        "curp": cadena.curp,
+        "registro_patronal": cadena.registro_patronal,
+        "vigente": cadena.vigente,
+        "fecha_expedicion": cadena.emitted_on,
+    }
+    for field, in_cadena in pairs.items():
+        shown = printed.get(field)
+        if in_cadena is not None and shown is not None and shown != in_cadena:
+            out.append(field)
+    nombre = printed.get("nombre")
+    if cadena.names and isinstance(nombre, str):
+        shown_name = re.sub(r"[\s]", "", fold(nombre))
+        if shown_name not in cadena.names and any(
+            _shares_a_name(shown_name, fold(nombre), part) for part in cadena.names
+        ):
+            out.append("nombre")
+    return out
+
+
+def _shares_a_name(compact: str, spaced: str, part: str) -> bool:
+    """``part`` looks like the same person's name with something changed."""
+    words = [w for w in spaced.split() if len(w) >= 3]
+    shared = sum(1 for word in words if word in part)
+    return bool(words) and shared >= max(1, len(words) // 2) and part != compact

@@ -1,0 +1,59 @@
+"""Signs that a PDF was changed after the program that produced it wrote it.
+
+The IMSS portal writes a constancia once. A page edited later (the emission date moved, a
+name changed) usually shows it in the file: an incremental update appended after the first
+``%%EOF``, a producer that is a PDF editor, a modification date after the creation date.
+None of these is proof, so they never reject: they send the document to staff review.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+_EDITORS = re.compile(
+    r"ilovepdf|pdfescape|sejda|smallpdf|pdf-xchange|phantompdf|foxit pdf editor|nitro"
+    r"|pdfelement|wondershare|pdffiller|dochub|pdf candy|soda ?pdf|pdf24|pdfzorro"
+    r"|pdf editor",
+    re.IGNORECASE,
+)
+_PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?")
+_MODIFIED_AFTER = timedelta(minutes=10)
+_DEFAULTS = (0, 1, 1, 0, 0, 0)
+
+
+def tamper_signals(data: bytes, metadata: dict[str, str]) -> tuple[str, ...]:
+    """What in the file says it was edited after it was produced (empty: nothing)."""
+    signals: list[str] = []
+    if _appended_update(data):
+        signals.append("incremental update after the first %%EOF")
+    tool = " ".join(metadata.get(key, "") for key in ("Producer", "Creator"))
+    if _EDITORS.search(tool):
+        signals.append(f"written by a PDF editor ({tool.strip()[:60]})")
+    created = _pdf_date(metadata.get("CreationDate", ""))
+    modified = _pdf_date(metadata.get("ModDate", ""))
+    if created and modified and modified - created > _MODIFIED_AFTER:
+        signals.append(f"modified {modified:%Y-%m-%d %H:%M}, after its creation {created:%Y-%m-%d}")
+    return tuple(signals)
+
+
+def _appended_update(data: bytes) -> bool:
+    """Content after the first %%EOF that is not a linearization hint nor a signature."""
+    first = data.find(b"%%EOF")
+    if first < 0:
+        return False
+    rest = data[first + 5 :].strip()
+    if b"%%EOF" not in rest or b"/Linearized" in data[:2048]:
+        return False
+    return b"/ByteRange" not in rest  # a digital signature is appended this way too
+
+
+def _pdf_date(value: str) -> datetime | None:
+    match = _PDF_DATE.match(value.strip())
+    if not match or not match.group(1):
+        return None
+    parts = [int(g) if g else default for g, default in zip(match.groups(), _DEFAULTS, strict=True)]
+    try:
+        return datetime(*parts)  # type: ignore[arg-type]
+    except ValueError:
+        return None

@@ -1,0 +1,143 @@
+"""How IMSS documents write each value, as converters: text -> value, or ``None``.
+
+A converter accepts only a well-formed value and says ``None`` otherwise, so the label
+finder can try the next position. Values come with their descriptions ("32 - SEGURO
+FACULTATIVO", "SEGURO FACULTATIVO (32)", "Vigente", "se encuentra VIGENTE en sus
+derechos"), so converters search a value inside the text rather than demand it alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from daemon.documents.layout import clean, fold
+from daemon.domain.identifiers import curp_is_valid, nss_is_valid
+
+_CURP = re.compile(r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d")
+_NSS = re.compile(r"(?<![\d-])\d(?:[ -]?\d){10}(?![\d])")
+_REGISTRO_AT_START = re.compile(r"[A-Z0-9]\d{10}(?!\d)")
+_REGISTRO_IN_TEXT = re.compile(r"(?<![A-Z0-9])[A-Z](?:[ -]?\d){10}(?![0-9])")
+_RELATIONS = re.compile(
+    r"(HIJ[OA]S?(?:\(A\))?|ESPOS[OA](?:\(A\))?|CONYUGE|CONCUBIN[OA](?:\(A\))?|PADRE|MADRE"
+    r"|ASCENDIENTE|BENEFICIARI[OA]|DEPENDIENTE|PENSIONAD[OA])"
+)
+
+
+def nss_in(value: str) -> str | None:
+    """The first 11-digit group (digits may be spaced or hyphenated); a valid one first."""
+    found = [re.sub(r"\D", "", m.group()) for m in _NSS.finditer(value)]
+    found = [digits for digits in found if len(digits) == 11]
+    valid = [digits for digits in found if nss_is_valid(digits)]
+    return (valid or found or [None])[0]
+
+
+def all_valid_nss(text: str) -> set[str]:
+    return {
+        digits
+        for digits in (re.sub(r"\D", "", m.group()) for m in _NSS.finditer(text))
+        if len(digits) == 11 and nss_is_valid(digits)
+    }
+
+
+def curp_in(value: str) -> str | None:
+    compact = re.sub(r"[\s-]", "", fold(value))
+    found = _CURP.findall(compact)
+    valid = [curp for curp in found if curp_is_valid(curp)]
+    return (valid or found or [None])[0]
+
+
+def all_valid_curps(text: str) -> set[str]:
+    found = set()
+    for line in fold(text).splitlines():
+        compact = re.sub(r"[\s-]", "", line)
+        found.update(c for c in _CURP.findall(compact) if curp_is_valid(c))
+    return found
+
+
+def registro(value: str) -> str | None:
+    """A registro patronal: a letter (or digit) and ten digits, often spaced or hyphenated."""
+    folded = fold(value)
+    compact = re.sub(r"[\s-]", "", folded)
+    match = _REGISTRO_AT_START.match(compact)
+    if match:
+        return match.group()
+    found = _REGISTRO_IN_TEXT.search(folded)
+    return re.sub(r"[\s-]", "", found.group()) if found else None
+
+
+def registros_in(text: str) -> set[str]:
+    return {re.sub(r"[\s-]", "", m.group()) for m in _REGISTRO_IN_TEXT.finditer(fold(text))}
+
+
+def modalidad(value: str) -> str | None:
+    """The modalidad number: "32", "32 - SEGURO FACULTATIVO", "SEGURO FACULTATIVO (32)",
+    "Modalidad 32 Seguro facultativo". A description that contradicts the number is doubt."""
+    folded = fold(value)[:60]
+    folded = re.sub(r"^\s*(?:MODALIDAD|MOD\.?)\s*", "", folded)
+    number = re.search(r"(?<![\d/.-])(\d{1,2})(?![\d/.:-])", folded)
+    student_words = "FACULTATIVO" in folded or "ESTUDIANTE" in folded
+    if number:
+        value_ = str(int(number.group(1)))
+        if student_words and value_ != "32":
+            return None
+        return value_
+    return None
+
+
+_NOT_VIGENTE = re.compile(
+    r"\b(?:NO VIGENTE|NO SE ENCUENTRA VIGENTE|NO ESTA VIGENTE|BAJA|SIN VIGENCIA"
+    r"|SUSPENDID[OA]S?|INACTIV[OA]|NO VIGENTES)\b"
+)
+_VIGENTE = re.compile(r"\b(?:VIGENTES?|ACTIV[OA]|CON VIGENCIA|CON DERECHOS VIGENTES)\b")
+
+
+def situacion(value: str) -> bool | None:
+    """VIGENTE (True) or BAJA (False), from a value or a phrase; the first word that says."""
+    folded = fold(value)
+    negative = _NOT_VIGENTE.search(folded)
+    positive = _VIGENTE.search(folded)
+    if negative and (not positive or negative.start() <= positive.start()):
+        return False
+    if positive:
+        return True
+    return None
+
+
+def si_no(value: str) -> bool | None:
+    words = fold(value).split()
+    word = words[0] if words else ""
+    return {"SI": True, "NO": False, "CON": True, "SIN": False}.get(word)
+
+
+def name(value: str) -> str | None:
+    """A person's name: letters only (spaces, dots, apostrophes), at least two words."""
+    text = re.split(r"[,;:()\d]| CON | CURP| NSS| N\.S\.S", value, maxsplit=1)[0]
+    text = clean(text)
+    text = re.sub(r"^(?:C\.|EL|LA|DE)\s+", "", text, flags=re.IGNORECASE)
+    if not text or not re.fullmatch(r"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?)+", text):
+        return None
+    return text.upper()
+
+
+def text(value: str) -> str | None:
+    found = clean(value)
+    return found if found and any(ch.isalnum() for ch in found) else None
+
+
+def umf(value: str) -> str | None:
+    """The clinic number: "023", "UMF 23", "No. 23 (Coyoacán)"."""
+    match = re.search(r"(?<!\d)(\d{1,4})(?!\d)", value[:40])
+    return match.group(1) if match else None
+
+
+def relation(value: str) -> str | None:
+    """A worker's family member's relation (HIJO, ESPOSA...); anything else is not one."""
+    folded = fold(clean(value))
+    match = _RELATIONS.match(folded)
+    return match.group() if match else None
+
+
+def movement(value: str) -> str | None:
+    """The movement's word (ALTA, BAJA, REINGRESO...)."""
+    match = re.match(r"[^\W\d_]{3,}", clean(value).upper())
+    return match.group() if match else None
