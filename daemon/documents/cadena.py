@@ -16,7 +16,8 @@ from datetime import date
 from daemon.documents.layout import Line, fold
 from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 
-_RECORD = re.compile(r"\|\|(.+?)\|\|", re.S)
+# Closed by "||" at the end of a line or before a space (empty fields "|||" are inside).
+_RECORD = re.compile(r"\|\|(.+?)\|\|(?=\s|$)", re.S)
 _REGISTRO = re.compile(r"[A-Z]\d{10}")
 _DATETIME = re.compile(
     r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]?(\d{2}):(\d{2}))?"
@@ -38,12 +39,11 @@ class Cadena:
 
 def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
     """The cadena original printed on the page, or ``None`` when there is none."""
-    joined = "".join(line.text for line in lines)  # a wrapped record continues on the next line
-    folded = fold(joined)
+    folded = fold("\n".join(line.text for line in lines))
     record = None
     for match in _RECORD.finditer(folded):
         if match.group(1).count("|") >= 2:
-            record = match.group(1)
+            record = match.group(1).replace("\n", "")  # a wrapped record goes on
             break
     if record is None:
         return None
@@ -52,7 +52,7 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
     names: list[str] = []
     stamps: list[date] = []
     plain_dates: list[date] = []
-    for part in parts:
+    for spaced, part in zip(record.split("|"), parts, strict=True):
         if not part:
             continue
         if len(part) == 11 and part.isdigit() and nss_is_valid(part):
@@ -67,8 +67,8 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
             (stamps if stamp[1] else plain_dates).append(stamp[0])
         elif re.fullmatch(r"\d{1,2}", part):
             found.setdefault("modalidad", str(int(part)))
-        elif re.fullmatch(r"[A-Z.'´]+", part) and len(part) >= 8:
-            names.append(part)
+        elif re.fullmatch(r"[A-Z.'´]+", part) and len(spaced.split()) >= 2:
+            names.append(part)  # a person's or an employer's name: two words at least
     if stamps:
         found["emitted_on"] = stamps[0]
     elif len(plain_dates) == 1:
@@ -110,16 +110,14 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
             out.append(field)
     nombre = printed.get("nombre")
     if cadena.names and isinstance(nombre, str):
-        shown_name = re.sub(r"[\s]", "", fold(nombre))
-        if shown_name not in cadena.names and any(
-            _shares_a_name(shown_name, fold(nombre), part) for part in cadena.names
-        ):
+        others = {_compact(printed.get(key)) for key in ("patron", "titular")}
+        people = [name for name in cadena.names if name not in others]
+        shown = _compact(nombre)
+        # a name read short on the page ("GUADALUPE SÁNCHEZ" of "... IBARRA") is no edit
+        if people and not any(shown in person for person in people):
             out.append("nombre")
     return out
 
 
-def _shares_a_name(compact: str, spaced: str, part: str) -> bool:
-    """``part`` looks like the same person's name with something changed."""
-    words = [w for w in spaced.split() if len(w) >= 3]
-    shared = sum(1 for word in words if word in part)
-    return bool(words) and shared >= max(1, len(words) // 2) and part != compact
+def _compact(value: object) -> str:
+    return re.sub(r"\s", "", fold(value)) if isinstance(value, str) else ""

@@ -47,8 +47,9 @@ LABELS = Vocabulary(
             r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO(?: DE (?:LA )?VIGENCIA)?"
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
         ),
-        "servicio_medico": r"(?:CON )?DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION|ASISTENCIA)"
-        r" MEDIC[OA](?: VIGENTE)?|SERVICIOS? MEDICOS?|ATENCION MEDICA",
+        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?DERECHO (?:AL?|DE) (?:LA )?"
+        r"(?:SERVICIO|ATENCION|ASISTENCIA) MEDIC[OA](?: VIGENTE)?|SERVICIOS? MEDICOS?"
+        r"|ATENCION MEDICA",
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
@@ -72,7 +73,7 @@ LABELS = Vocabulary(
         "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
         STOPPER: r"FOLIO|RFC|DOMICILIO|CODIGO POSTAL|C\.P\.|TELEFONO|CORREO ELECTRONICO|HORA"
-        r"|PAGINA|CIUDAD|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR|VIGENCIA HASTA"
+        r"|PAGINA|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR|VIGENCIA HASTA"
         r"|FECHA DE ALTA|FECHA DE BAJA|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )
@@ -113,7 +114,7 @@ _PHRASE_NO_SERVICE = re.compile(
 )
 _PHRASE_SERVICE = re.compile(
     r"(?<!NO )\b(?:CUENTA CON|TIENE|CON) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
-    r"[OA]S?(?! ?:)"
+    r"[OA]S?(?! ?:| ?(?:SI|NO)\b)"
 )
 _PHRASE_EMISSION = re.compile(
     r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
@@ -131,7 +132,7 @@ def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
     sources: dict[str, str] = {name: item.source for name, item in read.items()}
     doubts: list[str] = []
     text = full_text(lines)
-    folded = fold(text)
+    folded = fold(" ".join(line.text for line in lines))  # sentences run over lines
 
     cadena = read_cadena(list(lines))
     if cadena is not None:  # compared with what the page's labels say, before any fallback
@@ -188,21 +189,32 @@ def _phrases(
         doubts.append("the text says both VIGENTE and BAJA")
     elif said_not or said_yes:
         phrase = said_not is None
+    # A phrase fills a value no label gave; it contradicts one read inside a sentence (a
+    # label on a form is the form's word, and the same words in a sentence are its label).
     if found.get("vigente") is None and phrase is not None:
         found["vigente"], sources["vigente"] = phrase, "phrase"
-    elif phrase is not None and found.get("vigente") is not phrase:
+    elif phrase is not None and found["vigente"] is not phrase and _in_prose(sources, "vigente"):
         doubts.append("Situación disagrees with the text")
-    if found.get("servicio_medico") is None:
-        if _PHRASE_NO_SERVICE.search(folded):
-            found["servicio_medico"], sources["servicio_medico"] = False, "phrase"
-        elif _PHRASE_SERVICE.search(folded):
-            found["servicio_medico"], sources["servicio_medico"] = True, "phrase"
+    no_service, service = _PHRASE_NO_SERVICE.search(folded), _PHRASE_SERVICE.search(folded)
+    said = False if no_service else (True if service else None)
+    if found.get("servicio_medico") is None and said is not None:
+        found["servicio_medico"], sources["servicio_medico"] = said, "phrase"
+    elif (
+        said is not None
+        and found["servicio_medico"] is not said
+        and _in_prose(sources, "servicio_medico")
+    ):
+        doubts.append("servicio médico disagrees with the text")
     if found.get("fecha_expedicion") is None:
         for match in _PHRASE_EMISSION.finditer(folded):
             emitted = parse_spanish_date(folded[match.end() : match.end() + 70])
             if emitted is not None:
                 found["fecha_expedicion"], sources["fecha_expedicion"] = emitted, "phrase"
                 break
+
+
+def _in_prose(sources: dict[str, str], field: str) -> bool:
+    return sources.get(field, "").startswith("label:text")
 
 
 def _sexo(value: str) -> str | None:

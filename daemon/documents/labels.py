@@ -47,11 +47,13 @@ class Hit:
     x0: float
     x1: float
     colon: bool  # the label ended with a colon: a value follows it
+    in_header: bool = False  # its run holds nothing but labels (a grid's header row)
 
     @property
     def strong(self) -> bool:
-        """Starts its run or ends with a colon: a label, not a word in a sentence."""
-        return self.start == 0 or self.colon
+        """Starts its run, ends with a colon or sits in a run of labels only: a label, not a
+        word in a sentence."""
+        return self.start == 0 or self.colon or self.in_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,12 @@ class Vocabulary:
             chosen.append((start, end, name))
         width = max(len(folded), 1)
         span = segment.x1 - segment.x0
+        covered = [False] * len(folded)
+        for start, end, _name in chosen:
+            covered[start:end] = [True] * (end - start)
+        labels_only = len(chosen) > 1 and all(
+            covered[i] or not folded[i].isalnum() for i in range(len(folded))
+        )
         hits = []
         for start, end, name in chosen:
             label_end = len(folded[:end].rstrip(" :："))
@@ -116,6 +124,7 @@ class Vocabulary:
                     segment.x0 + span * start / width,
                     segment.x0 + span * label_end / width,
                     folded[:end].rstrip().endswith((":", "：")),
+                    labels_only,
                 )
             )
         return hits
@@ -129,9 +138,14 @@ class Vocabulary:
     ) -> dict[str, Found]:
         """For each field, the first candidate its converter accepts; strong labels first."""
         hits = self.hits(lines)
+        # Layout (rows, columns, where a value ends) is made of labels, not of words that
+        # happen to be label words inside a value ("...DE LA CIUDAD (10)").
         by_segment: dict[tuple[int, int], list[Hit]] = {}
+        every: dict[tuple[int, int], list[Hit]] = {}
         for hit in hits:
-            by_segment.setdefault((hit.line, hit.seg), []).append(hit)
+            every.setdefault((hit.line, hit.seg), []).append(hit)
+            if hit.strong:
+                by_segment.setdefault((hit.line, hit.seg), []).append(hit)
         header_lines = _header_lines(lines, by_segment)
         out: dict[str, Found] = {}
         for strong in (True, False):
@@ -139,7 +153,8 @@ class Vocabulary:
                 convert = converters.get(hit.field)
                 if convert is None or hit.field in out or hit.strong is not strong:
                     continue
-                for source, raw in _candidates(lines, hit, by_segment, header_lines):
+                found = by_segment if strong else every
+                for source, raw in _candidates(lines, hit, found, header_lines):
                     value = convert(raw)
                     if value is not None:
                         out[hit.field] = Found(value, source, raw)
@@ -157,17 +172,17 @@ class Vocabulary:
         Medicina / Familiar número 34"): read the text as one flow for what is still
         missing."""
         flow = " ".join(line.text for line in lines)
-        folded = fold(flow)
-        for name, pattern, strong_only in self._patterns:
-            convert = converters.get(name)
-            if convert is None or name in out or strong_only:
+        whole = Segment(flow, 0, 0.0, float(len(flow)), 0.0, 1.0)
+        hits = self._hits_in(whole, -1, 0)
+        for k, hit in enumerate(hits):
+            convert = converters.get(hit.field)
+            if convert is None or hit.field in out:
                 continue
-            for match in pattern.finditer(folded):
-                raw = _sentence(flow[match.end() : match.end() + _WINDOW])
-                value = convert(raw)
-                if value is not None:
-                    out[name] = Found(value, "label:text", raw)
-                    break
+            stop = hits[k + 1].start if k + 1 < len(hits) else len(flow)
+            raw = _sentence(flow[hit.end : min(stop, hit.end + _WINDOW)])
+            value = convert(raw)
+            if value is not None:
+                out[hit.field] = Found(value, "label:text", raw)
 
 
 def _header_lines(
@@ -210,6 +225,10 @@ def _candidates(
     inline = clean(segment.text[hit.end : stop])
     if inline:
         yield "label:inline", inline
+        if following is None and hit.seg + 1 == len(lines[hit.line].segments):
+            more = _continuation(lines, hit, by_segment)
+            if more:
+                yield "label:inline", f"{inline} {more}"
     if following is not None:
         if hit.line in header_lines or not inline:
             yield from _below(lines, hit, by_segment, following.x0)
@@ -222,7 +241,25 @@ def _candidates(
         return
     if right:
         yield "label:right", right
+        more = _continuation(lines, hit, by_segment)
+        if more:
+            yield "label:right", f"{right} {more}"
     yield from _below(lines, hit, by_segment, None)
+
+
+def _continuation(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """A value that wraps: the next line, when it is close and holds no label."""
+    if hit.line + 1 >= len(lines):
+        return ""
+    line, nxt = lines[hit.line], lines[hit.line + 1]
+    height = max(line.bottom - line.top, 1.0)
+    if nxt.page != line.page or nxt.top - line.bottom > 2.5 * height or len(nxt.segments) > 1:
+        return ""
+    if (hit.line + 1, 0) in by_segment:
+        return ""
+    return clean(nxt.segments[0].text)
 
 
 def _sentence(text: str) -> str:
@@ -256,8 +293,8 @@ def _below(
         below = lines[lj]
         if below.page != label_line.page:
             return
-        if below.top - label_line.bottom > 3.2 * height:
-            return
+        if below.top - label_line.bottom > max(4.5 * height, 24.0):
+            return  # PDFium's boxes are cap-height tight: a row pitch is several of them
         for sj, candidate in enumerate(below.segments):
             part = _under(candidate, hit.x0, right_edge)
             if part is None:

@@ -39,8 +39,8 @@ LABELS = Vocabulary(
 _MATRICULA = re.compile(r"[A-Z0-9][A-Z0-9-]{4,19}")
 # "Yo, ANA MARÍA GÓMEZ NÚÑEZ, con matrícula UTE2026001 y CURP GOMA…": the letter form.
 _LETTER_NAME = re.compile(
-    r"\bYO,?\s+(?:EL|LA\s+)?(?:C\.\s*)?(?:ALUMN[OA](?:\(A\))?\s+)?([A-ZÑ][A-ZÑ .'´]+?)\s*,?\s+"
-    r"(?:CON|ALUMN[OA]|ESTUDIANTE|DE LA|DEL|INSCRIT[OA]|IDENTIFICAD[OA]|MATRICULA)"
+    r"\bYO,?\s+(?:(?:EL|LA)\s+)?(?:C\.\s*)?(?:ALUMN[OA](?:\(A\))?\s+)?([A-ZÑ][A-ZÑ .'´]+?)"
+    r"(?:\s*,|\s+(?:CON|ALUMN[OA]|ESTUDIANTE|INSCRIT[OA]|IDENTIFICAD[OA])\b)"
 )
 _LETTER_MATRICULA = re.compile(
     r"\b(?:MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL)(?:\s+(?:NUMERO|NO\.?))?\s*:?\s*"
@@ -94,8 +94,6 @@ def parse_renuncia(
         if fecha is not None:
             values["fecha"], sources["fecha"] = fecha, "text"
     places = set(LABELS.labelled(lines)) | {key for key in filled} | _blanks(folded)
-    if _LETTER_NAME.search(folded):
-        places.add("nombre")
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
     if signed_field:
         places.add("firma")

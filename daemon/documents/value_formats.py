@@ -106,7 +106,7 @@ def situacion(value: str) -> bool | None:
 def si_no(value: str) -> bool | None:
     words = fold(value).split()
     word = words[0] if words else ""
-    return {"SI": True, "NO": False, "CON": True, "SIN": False}.get(word)
+    return {"SI": True, "NO": False}.get(word)
 
 
 def name(value: str) -> str | None:
