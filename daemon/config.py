@@ -211,6 +211,7 @@ class LimitSettings(_Strict):
     parse_memory_mb: int = 768
     parse_workers: int = Field(0, ge=0)  # 0 = one per core
     ocr: bool = False
+    ocr_seconds: float = Field(60.0, gt=0)
     zip_max_entries: int = 10
     zip_max_total_bytes: int = 20 * 1024 * 1024
     zip_max_ratio: int = 100

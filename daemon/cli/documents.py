@@ -164,9 +164,14 @@ def _print(path: Path, reading: DocumentReading, decision: Decision, as_json: bo
         "file": name,
         "document": None if reading.problem in _NOT_A_DOCUMENT else str(reading.kind),
         "fields": reading.report_fields(),
+        # where each field was read: label:inline|right|below|text, pattern, phrase,
+        # cadena (+cadena when both agree), ocr:repaired, ocr:roster
+        "sources": reading.field_sources(),
         "outcome": str(decision.outcome),
         "reasons": list(decision.reasons),
         "confidence": str(reading.confidence),
+        "doubts": list(getattr(reading.facts, "doubts", ()) or ()),
+        "tamper": list(reading.tamper),
     }
     if decision.missing:
         record["missing"] = list(decision.missing)
@@ -176,6 +181,8 @@ def _print(path: Path, reading: DocumentReading, decision: Decision, as_json: bo
     click.echo(f"{name}: {record['outcome']} ({record['document'] or 'no document'})")
     for reason in decision.reasons:
         click.echo(f"  - {reason}")
+    sources = record["sources"]
     for key, value in record["fields"].items():
         if value not in (None, ""):
-            click.echo(f"    {key}: {value}")
+            where = f"  [{sources[key]}]" if key in sources else ""
+            click.echo(f"    {key}: {value}{where}")

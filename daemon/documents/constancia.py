@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from daemon.documents import value_formats as vf
 from daemon.documents.cadena import disagreements, read_cadena
 from daemon.documents.labels import STOPPER, Vocabulary
+from daemon.documents.labels import labelled as labels_of
 from daemon.documents.layout import Line, fold, full_text
+from daemon.documents.ocr_repair import repaired_curp, repaired_nss
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import ConstanciaFacts
 from daemon.domain.identifiers import curp_is_valid, nss_is_valid
@@ -126,8 +127,11 @@ def is_constancia(text: str) -> bool:
     return "VIGENCIA DE DERECHOS" in folded or "CONSTANCIA DE VIGENCIA" in folded
 
 
-def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
-    read = LABELS.read(lines, _CONVERTERS)
+def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaFacts:
+    """``ocr``: the text came from OCR, so identifiers that fail their check digit are
+    repaired by position (see ``ocr_repair``) before they are given up."""
+    hits = LABELS.hits(lines)
+    read = LABELS.read(lines, _CONVERTERS, hits)
     found: dict[str, Any] = {name: item.value for name, item in read.items()}
     sources: dict[str, str] = {name: item.source for name, item in read.items()}
     doubts: list[str] = []
@@ -138,6 +142,8 @@ def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
     if cadena is not None:  # compared with what the page's labels say, before any fallback
         doubts.extend(f"cadena original disagrees: {f}" for f in disagreements(cadena, found))
     _self_validating(found, sources, text)
+    if ocr:
+        _repair(found, sources, text)
     _phrases(found, sources, folded, doubts)
     if cadena is not None:
         for field, value in (
@@ -151,7 +157,7 @@ def parse_constancia(lines: Sequence[Line]) -> ConstanciaFacts:
                 found[field], sources[field] = value, "cadena"
             elif found.get(field) == value and value is not None:
                 sources[field] += "+cadena"
-    labelled = LABELS.labelled(lines)
+    labelled = labels_of(hits)
     found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
     found = {k: v for k, v in found.items() if v is not None}
     return ConstanciaFacts(
@@ -177,6 +183,17 @@ def _self_validating(found: dict[str, Any], sources: dict[str, str], text: str) 
         shapes = vf.registros_in(text)
         if len(shapes) == 1:
             found["registro_patronal"], sources["registro_patronal"] = shapes.pop(), "pattern"
+
+
+def _repair(found: dict[str, Any], sources: dict[str, str], text: str) -> None:
+    for field, valid, repair in (
+        ("nss", nss_is_valid, repaired_nss),
+        ("curp", curp_is_valid, repaired_curp),
+    ):
+        if not valid(found.get(field)):
+            fixed = repair(text)
+            if fixed is not None:
+                found[field], sources[field] = fixed, "ocr:repaired"
 
 
 def _phrases(
@@ -242,18 +259,6 @@ def validation_score(facts: ConstanciaFacts) -> int:
     score += 2 * sum(v is not None for v in (facts.fecha_expedicion, facts.vigente))
     score += sum(v is not None for v in (facts.registro_patronal, facts.modalidad, facts.nombre))
     return score - 3 * len(facts.doubts)
-
-
-def looks_complete(facts: ConstanciaFacts) -> bool:
-    """The fast path is trusted only when the fields every decision needs came out well."""
-    essentials: tuple[object, ...] = (facts.fecha_expedicion, facts.vigente, facts.nombre)
-    if any(value is None for value in essentials) or facts.doubts:
-        return False
-    if not (nss_is_valid(facts.nss) and curp_is_valid(facts.curp)):
-        return False
-    if facts.vigente and (facts.modalidad is None or facts.registro_patronal is None):
-        return False
-    return facts.fecha_nacimiento is None or isinstance(facts.fecha_nacimiento, date)
 
 
 # Kept for the property tests and the waiver/acuse parsers.

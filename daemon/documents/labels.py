@@ -131,13 +131,17 @@ class Vocabulary:
 
     def labelled(self, lines: Sequence[Line]) -> set[str]:
         """Fields whose label appears as a label (not inside a sentence)."""
-        return {hit.field for hit in self.hits(lines) if hit.strong and hit.field != STOPPER}
+        return labelled(self.hits(lines))
 
     def read(
-        self, lines: Sequence[Line], converters: Mapping[str, Callable[[str], Any]]
+        self,
+        lines: Sequence[Line],
+        converters: Mapping[str, Callable[[str], Any]],
+        hits: list[Hit] | None = None,
     ) -> dict[str, Found]:
-        """For each field, the first candidate its converter accepts; strong labels first."""
-        hits = self.hits(lines)
+        """For each field, the first candidate its converter accepts; strong labels first.
+        ``hits`` are this vocabulary's hits in ``lines`` when the caller has them already."""
+        hits = self.hits(lines) if hits is None else hits
         # Layout (rows, columns, where a value ends) is made of labels, not of words that
         # happen to be label words inside a value ("...DE LA CIUDAD (10)").
         by_segment: dict[tuple[int, int], list[Hit]] = {}
@@ -183,6 +187,11 @@ class Vocabulary:
             value = convert(raw)
             if value is not None:
                 out[hit.field] = Found(value, "label:text", raw)
+
+
+def labelled(hits: Sequence[Hit]) -> set[str]:
+    """Fields whose label appears as a label (not inside a sentence)."""
+    return {hit.field for hit in hits if hit.strong and hit.field != STOPPER}
 
 
 def _header_lines(

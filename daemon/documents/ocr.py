@@ -22,17 +22,27 @@ class OcrUnavailable(Exception):
     """Tesseract or its Spanish data is not installed."""
 
 
-def ocr_lines(images: Iterable[Image]) -> tuple[Line, ...]:
+def ocr_lines(images: Iterable[Image], seconds: float = 60.0) -> tuple[Line, ...]:
+    """Text of every page, within ``seconds`` for all of them (OCR's own budget: Tesseract
+    is killed when it runs out, and the reading says so)."""
+    import time
+
     import pytesseract
 
+    deadline = time.monotonic() + seconds
     segments: list[Segment] = []
     for page, image in enumerate(images):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OcrUnavailable(f"OCR took longer than {seconds:g} s")
         try:
             data = pytesseract.image_to_data(
-                _prepared(image), lang="spa", output_type=pytesseract.Output.DICT
+                _prepared(image), lang="spa", output_type=pytesseract.Output.DICT, timeout=left
             )
         except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError) as err:
             raise OcrUnavailable(str(err)) from err
+        except RuntimeError as err:  # pytesseract's "Tesseract process timeout"
+            raise OcrUnavailable(f"OCR took longer than {seconds:g} s") from err
         segments.extend(_runs(data, page))
     return lines_of(segments)
 

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 import pypdfium2
 
 from daemon.documents import archive, ocr
-from daemon.documents.constancia import looks_complete, parse_constancia, validation_score
+from daemon.documents.constancia import parse_constancia, validation_score
 from daemon.documents.layout import Line, full_text
 from daemon.documents.limits import ReadLimits
 from daemon.documents.nss_acuse import parse_nss_acuse
@@ -22,7 +22,8 @@ from daemon.documents.pdf_text import PdfRefused, PdfText, read_pdfium, read_pdf
 from daemon.documents.recognition import document_kind
 from daemon.documents.renuncia import parse_renuncia
 from daemon.documents.tampering import tamper_signals
-from daemon.domain.facts import ConstanciaFacts, DocumentReading
+from daemon.domain.facts import ConstanciaFacts, DocumentReading, NssAcuseFacts, RenunciaFacts
+from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 from daemon.domain.outcomes import Confidence, DocumentKind, ReadProblem
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
@@ -97,14 +98,14 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
     tamper = tamper_signals(data, dict(fast.metadata))
     if len(text.strip()) < _MIN_TEXT_CHARS and not fast.form_fields:
         if limits.ocr:
-            lines = ocr.ocr_lines(ocr.pdf_page_images(data, limits.max_pages))
+            lines = ocr.ocr_lines(ocr.pdf_page_images(data, limits.max_pages), limits.ocr_seconds)
             reading = _understand(name, data, lines, fast, Confidence.OCR, "text from OCR")
             return replace(reading, tamper=tamper)
         return _reading(
             name, data, problem=ReadProblem.NO_TEXT, detail="PDF without a text layer (scan)"
         )
     reading = _understand(name, data, fast.lines, fast, Confidence.TEXT, "text from pypdfium2")
-    if _unsure(reading):
+    if _unsure(reading, text):
         careful = read_pdfplumber(data, limits.max_pages)
         second = _understand(
             name, data, careful.lines, fast, Confidence.TEXT, "text from pdfplumber"
@@ -117,7 +118,7 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
 def _read_image(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
     if not limits.ocr:
         return _reading(name, data, problem=ReadProblem.NO_TEXT, detail="image attachment")
-    lines = ocr.ocr_lines([ocr.open_image(data)])
+    lines = ocr.ocr_lines([ocr.open_image(data)], limits.ocr_seconds)
     empty = PdfText((), 1, (), True, True, "ocr", (), ((0, -1e6, -1e6, 1e6, 1e6),))
     return _understand(name, data, lines, empty, Confidence.OCR, "text from OCR")
 
@@ -134,7 +135,7 @@ def _understand(
     form_text = " ".join(f"{key} {value}" for key, value in pdf.form_fields)
     kind = document_kind(lines, form_text)
     if kind is DocumentKind.CONSTANCIA:
-        facts: object = parse_constancia(lines)
+        facts: object = parse_constancia(lines, ocr=confidence is Confidence.OCR)
     elif kind is DocumentKind.RENUNCIA:
         facts = parse_renuncia(lines, pdf.form_fields, pdf.ink_boxes or _whole_page(pdf, lines))
     elif kind is DocumentKind.NSS_ACUSE:
@@ -167,13 +168,28 @@ def _whole_page(pdf: PdfText, lines: tuple[Line, ...]) -> tuple[tuple[int, float
     return tuple((page, -1e6, -1e6, 1e6, 1e6) for page in pages)
 
 
-def _unsure(reading: DocumentReading) -> bool:
+def _unsure(reading: DocumentReading, text: str) -> bool:
+    """Worth a second reading with pdfminer's layout analysis (several times slower): the
+    decisive facts did not come out, or the text looks broken into pieces."""
+    facts = reading.facts
     if reading.kind is DocumentKind.UNKNOWN:
-        return True
-    if isinstance(reading.facts, ConstanciaFacts):
-        return not looks_complete(reading.facts)
-    missing = getattr(reading.facts, "missing", None)
-    return bool(missing and missing())
+        return _looks_broken(text)
+    if isinstance(facts, ConstanciaFacts):
+        return bool(facts.doubts) or not (
+            nss_is_valid(facts.nss)
+            and curp_is_valid(facts.curp)
+            and facts.fecha_expedicion is not None
+            and facts.vigente is not None
+        )
+    if isinstance(facts, RenunciaFacts):
+        return facts.nombre is None or facts.fecha is None
+    return isinstance(facts, NssAcuseFacts) and not (facts.curp and facts.nombre)
+
+
+def _looks_broken(text: str) -> bool:
+    words = text.split()
+    short = sum(1 for word in words if len(word) <= 2)
+    return len(words) < 8 or short > 0.4 * len(words)
 
 
 def _score(reading: DocumentReading) -> int:

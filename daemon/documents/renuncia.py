@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from daemon.documents import value_formats as vf
-from daemon.documents.labels import STOPPER, Vocabulary
+from daemon.documents.labels import STOPPER, Hit, Vocabulary, labelled
 from daemon.documents.layout import Line, Segment, clean, fold, full_text, lines_of
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import RenunciaFacts
@@ -81,7 +81,8 @@ def parse_renuncia(
 ) -> RenunciaFacts:
     """``ink``: boxes (page, x0, top, x1, bottom) of what is drawn on the page."""
     filled = LABELS.read(_form_lines(form_fields), _CONVERTERS)
-    typed = LABELS.read(lines, _CONVERTERS)
+    hits = LABELS.hits(lines)
+    typed = LABELS.read(lines, _CONVERTERS, hits)
     values = {key: item.value for key, item in typed.items()}
     sources = {key: item.source for key, item in typed.items()}
     for key, item in filled.items():
@@ -93,7 +94,7 @@ def parse_renuncia(
         fecha = parse_spanish_date(full_text(lines))
         if fecha is not None:
             values["fecha"], sources["fecha"] = fecha, "text"
-    places = set(LABELS.labelled(lines)) | {key for key in filled} | _blanks(folded)
+    places = labelled(hits) | {key for key in filled} | _blanks(folded)
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
     if signed_field:
         places.add("firma")
@@ -104,7 +105,7 @@ def parse_renuncia(
         programa=values.get("programa"),
         motivo=values.get("motivo"),
         fecha=values.get("fecha"),
-        has_signature=signed_field or _signed(lines, ink),
+        has_signature=signed_field or _signed(lines, hits, ink),
         places=tuple(sorted(places)),
         sources=tuple(sorted(sources.items())),
     )
@@ -113,9 +114,13 @@ def parse_renuncia(
 _SIGNATURE_REACH = 80.0  # points above or below its line where a signature is drawn
 
 
-def _signed(lines: Sequence[Line], ink: Sequence[tuple[int, float, float, float, float]]) -> bool:
+def _signed(
+    lines: Sequence[Line],
+    hits: Sequence[Hit],
+    ink: Sequence[tuple[int, float, float, float, float]],
+) -> bool:
     """Something drawn by the signature line: not a logo in the header, not a table rule."""
-    for hit in LABELS.hits(lines):
+    for hit in hits:
         if hit.field != "firma":
             continue
         line = lines[hit.line]

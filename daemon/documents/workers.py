@@ -201,7 +201,9 @@ class DocumentReader:
                 results[index] = read_attachment(filename, _type, data, self.limits)
             else:
                 shipped.append(index)
-        done = self._dispatch([items[i] for i in shipped], [self.limits.seconds] * len(shipped))
+        done = self._dispatch(
+            [items[i] for i in shipped], [self.limits.budget_seconds] * len(shipped)
+        )
         for index, outcome in zip(shipped, done, strict=True):
             filename, _type, data = items[index]
             results[index] = (
@@ -266,7 +268,8 @@ class DocumentReader:
         jobs = [(MAIL_JOB, raw, max_header_bytes, max_attachments) for raw in raws]
         # Each attachment may use the per-file budget; count them cheaply in the bytes.
         budgets = [
-            self.limits.seconds * min(max_attachments, 1 + raw.count(b"filename")) for raw in raws
+            self.limits.budget_seconds * min(max_attachments, 1 + raw.count(b"filename"))
+            for raw in raws
         ]
         done = self._dispatch(jobs, budgets)
         results: list[tuple[InboundMail, list[list[DocumentReading]]]] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from daemon.domain.facts import (
@@ -75,6 +75,7 @@ Rule = Callable[[Case], Decision | None]
 
 
 def classify(case: Case) -> Decision:
+    case = _ocr_matched_to_roster(case)
     for rule in _RULES_BY_KIND.get(case.reading.kind, ()) if case.reading.problem is None else ():
         decision = rule(case)
         if decision is not None:
@@ -85,6 +86,29 @@ def classify(case: Case) -> Decision:
 def review(case: Case, motivo: str, *detail: str) -> Decision:
     """Staff decide; ``motivo`` (Spanish) is what the digest shows them."""
     return Decision(Outcome.NEEDS_REVIEW, (motivo, *detail), case.roster.by_sender)
+
+
+_OCR_CURP_SLACK = 2  # characters an OCR'd CURP may differ from the sender's in the roster
+
+
+def _ocr_matched_to_roster(case: Case) -> Case:
+    """An OCR'd CURP within two characters of the sender's roster CURP, with a valid NSS and
+    the sender's name on the page, is the sender's CURP misread: read it as the roster's."""
+    reading, student = case.reading, case.roster.by_sender
+    facts = reading.facts
+    if reading.confidence is not Confidence.OCR or student is None:
+        return case
+    if not isinstance(facts, ConstanciaFacts | NssAcuseFacts) or not facts.curp:
+        return case
+    curp = normalize_curp(facts.curp)
+    if curp == student.curp or len(curp) != len(student.curp):
+        return case
+    differ = sum(a != b for a, b in zip(curp, student.curp, strict=True))
+    if differ > _OCR_CURP_SLACK or not nss_is_valid(facts.nss) or not _same_name(case):
+        return case
+    sources = (*facts.sources, ("curp", "ocr:roster"))
+    fixed = replace(reading, facts=replace(facts, curp=student.curp, sources=sources))
+    return replace(case, reading=fixed, roster=replace(case.roster, by_document=student))
 
 
 # --- reading problems -------------------------------------------------------------------
