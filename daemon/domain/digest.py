@@ -55,6 +55,7 @@ class ReviewItem:
     reason: str
     at: datetime
     matricula: str | None = None
+    motivo: str = ""  # needs_review: why staff must decide, in Spanish
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from daemon.domain.digest import (
     movements_csv,
     review_outcomes,
 )
+from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
@@ -102,6 +103,17 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
     return PreparedDigest(digest, context, tuple(attachments))
 
 
+def _motivo(decision: DecisionRow) -> str:
+    """A needs_review decision's first reason is, in Spanish, why staff must decide."""
+    reasons = decision.reasons or ()
+    return str(reasons[0]) if decision.outcome == Outcome.NEEDS_REVIEW and reasons else ""
+
+
+def _detail(decision: DecisionRow) -> list[object]:
+    reasons = list(decision.reasons or ())
+    return reasons[1:] if _motivo(decision) else reasons
+
+
 def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> DigestFacts:
     since = session.scalar(
         select(func.max(OutboxRow.created_at)).where(
@@ -121,9 +133,10 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         ReviewItem(
             sender=sender,
             outcome=decision.outcome,
-            reason="; ".join(str(r) for r in decision.reasons or ())[:300],
+            reason="; ".join(str(r) for r in _detail(decision))[:300],
             at=decision.decided_at,
             matricula=decision.matricula,
+            motivo=_motivo(decision),
         )
         for decision, sender in pending_review(
             session, review_outcomes(policy), now, limit=_REVIEW_LIMIT
