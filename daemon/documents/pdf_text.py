@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+from daemon.documents.active_content import active_content
 from daemon.documents.layout import Line, Segment, lines_of
 
 Box = tuple[int, float, float, float, float]  # page, x0, top, x1, bottom (top-down)
@@ -54,6 +55,10 @@ def open_pdf(data: bytes, max_pages: int) -> pypdfium2.PdfDocument:
 def read_pdfium(data: bytes, max_pages: int) -> PdfText:
     """The fast path: text runs (PDFium's rectangles) with their positions."""
     document = open_pdf(data, max_pages)
+    refused = active_content(data, document)
+    if refused:
+        document.close()
+        raise PdfRefused(refused)
     pages = len(document)
     try:
         segments: list[Segment] = []

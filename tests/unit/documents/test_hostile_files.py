@@ -14,7 +14,8 @@ from daemon.domain.policy import Policy
 from daemon.domain.student import Student
 from tests.fixtures import documents as docs
 from tests.fixtures import documents_hostile as hostile
-from tests.unit.documents.conftest import LIMITS, decide
+from tests.fixtures import documents_raw as raw
+from tests.unit.documents.conftest import LIMITS, decide, read_one
 
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "encrypted": hostile.encrypted_pdf,
@@ -95,3 +96,27 @@ def test_mutated_pdfs_each_get_an_outcome_within_the_time_limit(
     for readings in results:
         assert len(readings) == 1
         assert decide(readings[0], policy, student).outcome in set(Outcome)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        b"<< /S /JavaScript /JS (app.alert('hola')) >>",
+        b"<< /S /J#61vaScript /JS (app.alert(1)) >>",  # a name written with #xx escapes
+        b"<< /S /Launch /F (cmd.exe) >>",
+        b"<< /Type /Filespec /EmbeddedFile 7 0 R >>",
+    ],
+    ids=["javascript", "escaped-name", "launch", "embedded-file"],
+)
+def test_pdf_that_would_run_something_in_a_viewer_is_rejected_unsafe(
+    action: bytes, policy: Policy, student: Student
+) -> None:
+    reading = read_one(raw.active_pdf(action))
+    assert reading.problem is ReadProblem.UNSAFE
+    assert "active content" in reading.problem_detail
+    assert decide(reading, policy, student).outcome is Outcome.REJECTED_UNSAFE
+
+
+def test_plain_constancias_have_no_active_content() -> None:
+    for layout in docs.LAYOUTS:
+        assert read_one(docs.constancia_pdf(layout=layout)).problem is None
