@@ -203,6 +203,10 @@ def report(corpus: Path, *, misses: bool) -> dict[str, Any]:
     print("  outcome confusions (expected -> given):")
     for (expected, got), count in confusion.most_common():
         print(f"    {expected} -> {got}: {count}")
+    motivos = Counter(r.reasons[0] for r in results if r.got == "needs_review" and r.reasons)
+    print("  why documents went to staff review (counts of our own first reason):")
+    for motivo, count in motivos.most_common():
+        print(f"    {count:>3}  {motivo}")
     if misses:
         if split == "heldout":
             raise SystemExit(

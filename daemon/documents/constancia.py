@@ -48,9 +48,9 @@ LABELS = Vocabulary(
             r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO(?: DE (?:LA )?VIGENCIA)?"
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
         ),
-        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?DERECHO (?:AL?|DE) (?:LA )?"
-        r"(?:SERVICIO|ATENCION|ASISTENCIA) MEDIC[OA](?: VIGENTE)?|SERVICIOS? MEDICOS?"
-        r"|ATENCION MEDICA",
+        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?(?:DERECHO|ACCESO) (?:AL?|DE|A LOS)"
+        r" (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA) MEDIC[OA]S?(?: VIGENTE)?"
+        r"|SERVICIOS? MEDICOS?|ATENCION MEDICA",
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
@@ -160,10 +160,12 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     labelled = labels_of(hits)
     found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
     found = {k: v for k, v in found.items() if v is not None}
+    mentioned = {hit.field for hit in hits} | LABELS.mentioned(lines)
     return ConstanciaFacts(
         **found,
         sources=tuple(sorted((k, v) for k, v in sources.items() if k in found)),
         doubts=tuple(doubts),
+        unread=tuple(sorted(f for f in mentioned if f in _CONVERTERS and f not in found)),
     )
 
 

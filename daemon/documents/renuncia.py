@@ -95,6 +95,8 @@ def parse_renuncia(
         if fecha is not None:
             values["fecha"], sources["fecha"] = fecha, "text"
     places = labelled(hits) | {key for key in filled} | _blanks(folded)
+    if any(hit.field == "firma" for hit in hits):
+        places.add("firma")  # "Nombre, firma y fecha" under the line is its caption too
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
     if signed_field:
         places.add("firma")
@@ -111,7 +113,7 @@ def parse_renuncia(
     )
 
 
-_SIGNATURE_REACH = 80.0  # points above or below its line where a signature is drawn
+_SIGNATURE_REACH = 150.0  # points above or below its caption where a signature is drawn
 
 
 def _signed(

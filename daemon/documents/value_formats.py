@@ -85,28 +85,49 @@ def modalidad(value: str) -> str | None:
 
 
 _NOT_VIGENTE = re.compile(
-    r"\b(?:NO VIGENTE|NO SE ENCUENTRA VIGENTE|NO ESTA VIGENTE|BAJA|SIN VIGENCIA"
-    r"|SUSPENDID[OA]S?|INACTIV[OA]|NO VIGENTES)\b"
+    r"\b(?:BAJA|INACTIV[OA]S?|SUSPENDID[OA]S?|CANCELAD[OA]S?|VENCID[OA]S?|NO VIGENTES?)\b"
 )
-_VIGENTE = re.compile(r"\b(?:VIGENTES?|ACTIV[OA]|CON VIGENCIA|CON DERECHOS VIGENTES)\b")
+_VIGENTE = re.compile(r"\b(?:VIGENTES?|VIGENCIA|ACTIV[OA]S?|CON DERECHOS?)\b")
+# A negation before the positive word turns it around: "sin derechos vigentes",
+# "no cuenta con vigencia", "Vigente: NO".
+_NEGATION = re.compile(r"\b(?:NO|SIN|NI|NINGUN[OA]?)\b")
 
 
 def situacion(value: str) -> bool | None:
-    """VIGENTE (True) or BAJA (False), from a value or a phrase; the first word that says."""
+    """VIGENTE (True) or BAJA (False), from a value or a phrase. Said both ways, or with
+    nothing that says it, is ``None``: a doubt is never read as coverage."""
     folded = fold(value)
     negative = _NOT_VIGENTE.search(folded)
     positive = _VIGENTE.search(folded)
-    if negative and (not positive or negative.start() <= positive.start()):
+    if positive and (
+        _NEGATION.search(folded[: positive.start()])
+        or re.match(r"[\s:=-]*NO\b(?!\.)", folded[positive.end() :])
+    ):
+        negative, positive = negative or positive, None
+    if not (negative or positive):
+        return si_no(value) if re.fullmatch(r"\s*(?:SI|NO)\s*", folded) else None
+    if negative and positive:
+        return None
+    if negative:
         return False
-    if positive:
+    if positive and positive.group() != "VIGENCIA":
+        return True
+    if positive and re.search(r"\bCON VIGENCIA\b", folded):
         return True
     return None
 
 
 def si_no(value: str) -> bool | None:
-    words = fold(value).split()
+    """SI / NO, or the same said in words ("Sin derecho", "Con derecho")."""
+    words = re.findall(r"[A-Z]+", fold(value))
     word = words[0] if words else ""
-    return {"SI": True, "NO": False}.get(word)
+    if word in ("SI", "NO"):
+        return word == "SI"
+    if word == "SIN" or (word == "NO" and len(words) > 1):
+        return False
+    if word == "CON" and len(words) > 1 and words[1].startswith("DERECHO"):
+        return True
+    return None
 
 
 def name(value: str) -> str | None:

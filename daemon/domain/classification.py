@@ -303,6 +303,21 @@ def _not_insured(case: Case) -> Decision | None:
     return None
 
 
+def _vigente_after_a_baja(case: Case) -> Decision | None:
+    """VIGENTE while the last movement is a BAJA: IMSS keeps rights for a few weeks after a
+    baja (conservación de derechos), or the page was read wrong. Either way staff look
+    before we tell the student they are covered."""
+    facts = case.reading.facts
+    assert isinstance(facts, ConstanciaFacts)
+    if (facts.tipo_ultimo_movimiento or "").upper().startswith("BAJA"):
+        return review(
+            case,
+            "aparece vigente pero su último movimiento es una baja",
+            "vigente with last movement BAJA (conservación de derechos?)",
+        )
+    return None
+
+
 def _insured_here(case: Case) -> Decision | None:
     """Our registro patronal on a vigente constancia: insured by us, whatever the modalidad
     reads (an unread modalidad must not turn our own student into "another regime")."""
@@ -318,6 +333,20 @@ def _insured_here(case: Case) -> Decision | None:
         ),
         case.roster.by_sender,
     )
+
+
+def _medical_service_read(case: Case) -> Decision | None:
+    """Telling a student they are covered elsewhere needs their medical service read when
+    the page shows it: a vigente constancia with servicio médico NO is one we insure."""
+    facts = case.reading.facts
+    assert isinstance(facts, ConstanciaFacts)
+    if facts.servicio_medico is None and "servicio_medico" in facts.unread:
+        return review(
+            case,
+            "no se encontró si tiene derecho al servicio médico",
+            "vigente elsewhere, servicio médico not read",
+        )
+    return None
 
 
 def _covered_as_family(case: Case) -> Decision | None:
@@ -442,7 +471,9 @@ _RULES_BY_KIND: dict[DocumentKind, tuple[Rule, ...]] = {
         _ocr_needs_roster_match,
         _fresh_enough,
         _not_insured,
+        _vigente_after_a_baja,
         _insured_here,
+        _medical_service_read,
         _covered_as_family,
         _student_insurance_elsewhere,
         _through_employment,

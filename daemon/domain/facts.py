@@ -36,6 +36,9 @@ class ConstanciaFacts:
     sources: tuple[tuple[str, str], ...] = ()
     # What the reader found contradictory (the cadena original disagrees with the page...).
     doubts: tuple[str, ...] = ()
+    # Fields whose label is on the page but whose value could not be read: unread, not
+    # absent (a constancia that prints no "servicio médico" at all is another matter).
+    unread: tuple[str, ...] = ()
 
     def source(self, field: str) -> str | None:
         return dict(self.sources).get(field)
