@@ -66,8 +66,14 @@ LABELS = Vocabulary(
         r" ADMINISTRATIVA DESCONCENTRADA",
         "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR(?: DE ADSCRIPCION)?"
         r"|CLINICA(?: DE ADSCRIPCION)?",
-        "fecha_expedicion": r"FECHA (?:Y HORA )?DE (?:EXPEDICION|EMISION|IMPRESION|CONSULTA)"
-        r"(?: DE (?:LA )?CONSTANCIA)?|EXPEDIDA EL|EMITIDA EL|FECHA DE GENERACION",
+        "fecha_expedicion": (
+            r"(?:FECHA|F\.)\s*(?:Y HORA\s*)?(?:DE\s+)?(?:EXPEDICION|EMISION|IMPRESION|CONSULTA"
+            r"|GENERACION|ELABORACION|DESCARGA|EXP\.)(?: DE (?:LA )?CONSTANCIA)?"
+            r"|(?:EXPEDID|EMITID|GENERAD|IMPRES)[OA] EL",
+            r"^EXPEDICION|^EMISION|^EXPEDIDA|^EMITIDA",
+        ),
+        # A lone "Fecha:" on a constancia is its date, read only when nothing says which.
+        "fecha_generica": r"^FECHA(?: Y HORA)?",
         "parentesco": r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?",
         "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO )?TITULAR(?: DEL ASEGURAMIENTO)?",
         "cadena": r"CADENA ORIGINAL(?: DEL SELLO)?",
@@ -95,6 +101,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "delegacion": vf.text,
     "umf": vf.umf,
     "fecha_expedicion": parse_spanish_date,
+    "fecha_generica": parse_spanish_date,
     "parentesco": vf.relation,
     "titular": vf.name,
 }
@@ -134,6 +141,8 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     read = LABELS.read(lines, _CONVERTERS, hits)
     found: dict[str, Any] = {name: item.value for name, item in read.items()}
     sources: dict[str, str] = {name: item.source for name, item in read.items()}
+    generic = found.pop("fecha_generica", None)
+    sources.pop("fecha_generica", None)
     doubts: list[str] = []
     text = full_text(lines)
     folded = fold(" ".join(line.text for line in lines))  # sentences run over lines
@@ -157,6 +166,8 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
                 found[field], sources[field] = value, "cadena"
             elif found.get(field) == value and value is not None:
                 sources[field] += "+cadena"
+    if found.get("fecha_expedicion") is None and generic is not None:
+        found["fecha_expedicion"], sources["fecha_expedicion"] = generic, "generic-date"
     labelled = labels_of(hits)
     found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
     found = {k: v for k, v in found.items() if v is not None}
@@ -165,7 +176,11 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
         **found,
         sources=tuple(sorted((k, v) for k, v in sources.items() if k in found)),
         doubts=tuple(doubts),
-        unread=tuple(sorted(f for f in mentioned if f in _CONVERTERS and f not in found)),
+        unread=tuple(
+            sorted(
+                f for f in mentioned if f in ConstanciaFacts.__dataclass_fields__ and f not in found
+            )
+        ),
     )
 
 

@@ -29,8 +29,11 @@ _ABBREVIATIONS["SET"] = 9
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _WORDS = re.compile(
-    r"(?<![0-9A-Z])(\d{1,2})\s*(?:DE\s+|[/.-]\s*)?([A-Z]{3,10})\.?\s*(?:DE[L]?\s+|[/.-]\s*)?(\d{4})(?!\d)"
+    r"(?<![0-9A-Z])(\d{1,2})\s*(?:O\.?|[°º]\.?)?\s*(?:DIAS\s+DEL\s+MES\s+)?(?:DE\s+|[/.-]\s*)?"
+    r"([A-Z]{3,10})\.?,?\s*(?:DE[L]?\s+(?:ANO\s+)?|[/.-]\s*)?(\d{4})(?!\d)"
 )
+# "diciembre 1, 2026", "Diciembre 01 de 2026"
+_MONTH_FIRST = re.compile(r"(?<![A-Z])([A-Z]{4,10})\s+(\d{1,2}),?\s+(?:DE[L]?\s+)?(\d{4})(?!\d)")
 
 
 def parse_spanish_date(text: str | None) -> date | None:
@@ -57,6 +60,13 @@ def parse_spanish_date(text: str | None) -> date | None:
         month = MONTHS.get(word) or (_ABBREVIATIONS.get(word[:3]) if len(word) <= 4 else None)
         if month:
             found = _date(int(match.group(3)), month, int(match.group(1)))
+            if found:
+                candidates.append((match.start(), found))
+                break
+    for match in _MONTH_FIRST.finditer(folded):
+        month = MONTHS.get(match.group(1))
+        if month:
+            found = _date(int(match.group(3)), month, int(match.group(2)))
             if found:
                 candidates.append((match.start(), found))
                 break
