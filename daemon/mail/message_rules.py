@@ -51,6 +51,7 @@ _EXECUTABLE_TYPES = frozenset(
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"#!")
 _ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed"})
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+FORGED_SENDER = "forged sender"  # reason prefix: staff list these (no reply was sent)
 # Parser defects that mean we only guessed the sender's address.
 _UNSAFE_SENDER_DEFECTS = frozenset({"SenderUnparseable", "SenderSanitised", "HeadersOnly"})
 
@@ -83,7 +84,7 @@ def zip_attachment(mail: InboundMail) -> str | None:
 def forged_sender(mail: InboundMail, authserv_id: str) -> str | None:
     """Our own server's topmost Authentication-Results says DMARC failed for the From."""
     if dmarc_failed(mail.authentication_results, authserv_id=authserv_id):
-        return "dmarc=fail in our server's Authentication-Results: forged sender"
+        return f"{FORGED_SENDER}: dmarc=fail in our server's Authentication-Results"
     return None
 
 
@@ -106,6 +107,7 @@ def not_a_mail(mail: InboundMail) -> str | None:
 
 
 __all__ = [
+    "FORGED_SENDER",
     "executable_attachment",
     "forged_sender",
     "is_executable",
