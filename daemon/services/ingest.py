@@ -476,7 +476,7 @@ def _decide(
             continue
         case = Case(
             reading=reading,
-            roster=Roster(by_sender=by_sender, by_document=_document_owner(session, reading)),
+            roster=Roster(by_sender=by_sender, by_document=document_owner(session, reading)),
             sender=mail.sender,
             received_on=day,
             policy=policy,
@@ -506,7 +506,7 @@ def _seen_before(session: Session, reading: DocumentReading) -> bool:
     )
 
 
-def _document_owner(session: Session, reading: DocumentReading) -> Student | None:
+def document_owner(session: Session, reading: DocumentReading) -> Student | None:
     facts = reading.facts
     if isinstance(facts, ConstanciaFacts | NssAcuseFacts):
         return roster.find_by_curp(session, facts.curp)

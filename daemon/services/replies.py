@@ -65,6 +65,7 @@ def queue_reply(
     now: datetime,
     *,
     arrived_at: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> str:
     """Queue the one reply a mail gets, in the decision's transaction; says what was done."""
     settings, policy = intake.settings, intake.policy
@@ -90,7 +91,8 @@ def queue_reply(
         template=str(outcome),
         context=_reply_context(mail, decision, reading, intake, now, arrived_at),
         recipient=mail.sender,
-        dedupe_key=f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
+        dedupe_key=dedupe_key
+        or f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
         now=now,
         matricula=decision.matricula,
         decision_pk=decision_row.id,
