@@ -133,17 +133,21 @@ def _log_stderr(stream: IO[bytes], pid: int) -> None:
     """One event per burst of output (a traceback is one event, not 3,000 lines)."""
     lines: list[str] = []
     fd = stream.fileno()
+    pending = b""
     while True:
         readable, _, _ = select.select([fd], [], [], _STDERR_QUIET_SECONDS)
         if not readable:
             _flush(lines, pid)
             continue
-        line = stream.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            if pending:
+                lines.append(pending.decode("utf-8", "replace").rstrip())
             _flush(lines, pid)
             stream.close()
             return
-        lines.append(line.decode("utf-8", "replace").rstrip())
+        *complete, pending = (pending + chunk).split(b"\n")
+        lines.extend(line.decode("utf-8", "replace").rstrip() for line in complete)
         if len(lines) >= _STDERR_BURST_LINES:
             _flush(lines, pid)
 
