@@ -257,6 +257,7 @@ def test_mail_whose_reply_cannot_be_composed_is_quarantined_and_the_next_is_answ
     assert "no_attachment" in item["reason"]
     review = _cli(deployment, "review", "list")
     assert "quarantined" in review.output
+    assert "Correo en cuarentena" in _cli(deployment, "digest", "--dry-run").output
     assert f"cuarentena #{item['id']}" in review.output
 
     again = _cli(deployment, "run", "--once")  # the poison mail is not retried by itself
@@ -280,3 +281,12 @@ def test_quarantine_list_and_retry_of_an_unknown_id(tmp_path: Path) -> None:
     missing = _cli(deployment, "quarantine", "retry", "42")
     assert missing.exit_code == 1
     assert "no such mail" in missing.output
+
+
+def test_zip_policy_reject_answers_asking_for_the_plain_pdf(tmp_path: Path) -> None:
+    deployment = _configured(make_deployment(tmp_path / "afilia"), limits='zip_policy = "reject"\n')
+    [zipped] = [m for m in hostile_mails() if m.name.startswith("zip with")]
+    deployment.drop_mail(zipped.raw, "1.eml")
+    assert _cli(deployment, "run", "--once").exit_code == 0
+    assert _decisions_by_key(deployment) == {"1.eml": [Outcome.REJECTED_UNSAFE]}
+    assert list(_replies_to(deployment)) == ["iris.mora@example.com"]
