@@ -91,9 +91,10 @@ class App:
         reader: DocumentReader | None = None,
         metrics: Metrics | None = None,
     ) -> Intake:
-        from daemon.documents import DocumentReader, ReadLimits
+        from daemon.documents import ReadLimits
         from daemon.domain.calendar import next_movement_date
         from daemon.services.ingest import Intake
+        from daemon.services.mail_reading import MailReader
         from daemon.services.staff_commands import handle_staff_mail
 
         settings, policy, renderer = self.settings, self.policy, self.renderer
@@ -105,7 +106,7 @@ class App:
             sessions=self.sessions,
             blobs=self.blobs,
             reader=reader
-            or DocumentReader(ReadLimits.from_settings(limits), workers=limits.parse_workers),
+            or MailReader(ReadLimits.from_settings(limits), workers=limits.parse_workers),
             renderer=renderer,
             clock=clock,
             staff_handler=partial(
@@ -139,6 +140,7 @@ class App:
                     MaildirMailbox(
                         source.name,
                         source.path,
+                        quarantine_folder=source.quarantine_folder,
                         max_message_bytes=self.settings.limits.max_message_bytes,
                     )
                 )

@@ -115,6 +115,7 @@ class MaildirSource(_Strict):
     kind: Literal["maildir"]
     name: str = "maildir"
     path: Path
+    quarantine_folder: str = "cuarentena"  # Maildir++ .cuarentena: mails that failed
 
 
 class ImapSource(_ServerLogin):
@@ -122,6 +123,7 @@ class ImapSource(_ServerLogin):
     name: str = "imap"
     folder: str = "INBOX"
     processed_folder: str = "afilia/procesados"
+    quarantine_folder: str = "afilia/cuarentena"  # mails that failed; see afilia quarantine
     idle: bool = True
     poll_seconds: float = 60.0
     idle_restart_seconds: float = 540.0  # end and restart IDLE well under 29 minutes
@@ -215,6 +217,8 @@ class LimitSettings(_Strict):
     zip_max_entries: int = 10
     zip_max_total_bytes: int = 20 * 1024 * 1024
     zip_max_ratio: int = 100
+    # "extract": read the documents inside a zip; "reject": answer asking for the plain PDF.
+    zip_policy: Literal["extract", "reject"] = "extract"
 
 
 class LoggingSettings(_Strict):

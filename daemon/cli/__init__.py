@@ -45,9 +45,9 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 def _register_all() -> None:
-    from daemon.cli import documents, intake, operations, procedure, roster
+    from daemon.cli import documents, intake, operations, procedure, quarantine, roster
 
-    for module in (intake, roster, documents, procedure, operations):
+    for module in (intake, roster, documents, procedure, operations, quarantine):
         module.register(main)
 
 

@@ -48,8 +48,9 @@ def run(app: App, once: bool, shard: Shard | None) -> None:
 
     Without --once it runs until SIGTERM/SIGINT (systemd stop). SIGHUP reloads rules and
     templates. Refuses to start on an out-of-date database schema. With --once the exit
-    status is 0 when every mailbox was read, 1 when one could not be (the others still
-    were), 2 for a configuration or schema problem.
+    status is 0 when every mailbox was read (every mail decided or quarantined: see
+    'afilia quarantine list'), 1 when one could not be (the others still were), 2 for a
+    configuration or schema problem.
     """
     settings = app.settings
     configure_logging(settings.logging.level, settings.logging.format)
@@ -58,7 +59,12 @@ def run(app: App, once: bool, shard: Shard | None) -> None:
 
         report = run_once(app, shard=shard)
         summary = {
-            name: {"processed": r.processed, "already_done": r.already_done, **r.outcomes}
+            name: {
+                "processed": r.processed,
+                "already_done": r.already_done,
+                "quarantined": r.quarantined,
+                **r.outcomes,
+            }
             for name, r in report.intake.items()
         }
         click.echo(

@@ -332,6 +332,7 @@ def review() -> None:
 def review_list(app: App, now: str | None) -> None:
     """The digest's review queue, oldest first."""
     from daemon.domain.digest import review_outcomes
+    from daemon.services import intake_review
 
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
@@ -341,6 +342,11 @@ def review_list(app: App, now: str | None) -> None:
             f"{d.decided_at.astimezone(app.settings.tz):%Y-%m-%d %H:%M}\t{sender}"
             f"\t{d.matricula or '-'}\t{d.outcome}\t{'; '.join(str(r) for r in d.reasons or ())}"
             for d, sender in items
+        ]
+        lines += [
+            f"{r.at.astimezone(app.settings.tz):%Y-%m-%d %H:%M}\t{r.sender}\t-\t{r.outcome}"
+            f"\t{r.reason}"
+            for r in intake_review.review_items(session, moment)
         ]
     for line in lines:
         click.echo(line)

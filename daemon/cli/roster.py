@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -85,10 +85,25 @@ def import_command(
         )
     if large:
         click.echo(f"roster: done in {time.monotonic() - started:.1f}s", err=True)
+    if not dry_run and (report.added or report.changed):
+        _redecide_held(app, moment)
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
     else:
         click.echo(describe(report, today))
+
+
+def _redecide_held(app: App, moment: datetime) -> None:
+    """Documents held as not_enrolled / identity_mismatch get a real decision now."""
+    from daemon.services.held_documents import redecide_held
+
+    intake = app.intake(lambda: moment)
+    try:
+        held = redecide_held(intake, moment)
+    finally:
+        intake.reader.close()
+    if held.decided_again:
+        click.echo(f"roster: {held.decided_again} held documents decided again", err=True)
 
 
 def describe(report: RosterImportReport, today: date) -> str:

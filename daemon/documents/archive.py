@@ -11,6 +11,17 @@ from pathlib import PurePosixPath
 from daemon.documents.limits import ReadLimits
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# What macOS and Windows add to a zip by themselves: never a student's document.
+_JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"})
+
+
+def is_junk(path: str) -> bool:
+    """``__MACOSX/`` resource forks, ``._*`` AppleDouble files, Thumbs.db, desktop.ini."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return True
+    name = parts[-1]
+    return "__MACOSX" in parts[:-1] or name.startswith("._") or name.lower() in _JUNK_NAMES
 
 
 class ZipRefused(Exception):
@@ -31,7 +42,9 @@ def members(data: bytes, limits: ReadLimits) -> Iterator[Member]:
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise ZipRefused(f"corrupt zip ({err})") from err
     with archive:
-        entries = [info for info in archive.infolist() if not info.is_dir()]
+        entries = [
+            info for info in archive.infolist() if not info.is_dir() and not is_junk(info.filename)
+        ]
         if len(entries) > limits.zip_max_entries:
             raise ZipRefused(f"zip has {len(entries)} files, limit {limits.zip_max_entries}")
         declared = sum(info.file_size for info in entries)

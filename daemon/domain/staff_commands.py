@@ -269,6 +269,18 @@ def is_authenticated_staff(
     return False
 
 
+def dmarc_failed(authentication_results: Iterable[str], *, authserv_id: str) -> bool:
+    """True when the topmost Authentication-Results header of our own server says
+    ``dmarc=fail``: the From domain's owner says this mail is not theirs. A header lower
+    down (written by the sender, whatever it claims) is never read."""
+    if not authserv_id:
+        return False
+    ours = next((h for h in authentication_results if _authserv_id(h) == authserv_id.lower()), None)
+    if ours is None:
+        return False
+    return any(method == "dmarc" and result == "fail" for method, result, _ in _results(ours))
+
+
 def _without_comments(value: str) -> str:
     previous = None
     while previous != value:

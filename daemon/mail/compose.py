@@ -50,6 +50,7 @@ _SAMPLES = "_samples.toml"
 _NONE = "__none__"
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _MAX_REFERENCES = 20
+_MAX_ID_CHARS = 995
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,11 +250,7 @@ def build_message(
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     parent = _msg_ids([in_reply_to] if in_reply_to else [])
-    if parent:
-        msg["In-Reply-To"] = parent[0]
     chain = _msg_ids(references)[-_MAX_REFERENCES:]
-    if chain:
-        msg["References"] = " ".join(chain)
     msg["Auto-Submitted"] = auto_submitted
     msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our mails
     msg["Content-Language"] = "es-MX"
@@ -267,7 +264,26 @@ def build_message(
                 data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
             )
     _fix_boundaries(msg, message_id)
-    return msg.as_bytes()
+    return _with_threading(msg.as_bytes(), parent[:1], chain)
+
+
+def _with_threading(raw: bytes, parent: list[str], chain: list[str]) -> bytes:
+    """In-Reply-To and References carry the original Message-IDs verbatim.
+
+    The email package turns an id of 78+ characters (Outlook / Microsoft 365 ids) or a
+    non-ASCII one into RFC 2047 encoded-words, and then the student's client does not
+    thread our answer. So these two headers are written here, one id per folded line;
+    CFWS between msg-ids is allowed (RFC 5322 3.6.4), inside one never.
+    """
+    lines = []
+    if parent:
+        lines.append(b"In-Reply-To: " + parent[0].encode("utf-8"))
+    if chain:
+        lines.append(b"References: " + b"\r\n ".join(i.encode("utf-8") for i in chain))
+    if not lines:
+        return raw
+    end = raw.index(b"\r\n\r\n")
+    return raw[:end] + b"".join(b"\r\n" + line for line in lines) + raw[end:]
 
 
 def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
@@ -278,8 +294,23 @@ def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
 
 
 def _msg_ids(values: Sequence[str]) -> list[str]:
-    """Only well-formed ``<id>`` tokens from the inbound headers: they are untrusted."""
-    return [token for value in values if value for token in _MSG_ID.findall(value)]
+    """Only well-formed ``<id>`` tokens from the inbound headers: they are untrusted, so
+    no control character, no surrogate, at most one header line long."""
+    return [
+        token
+        for value in values
+        if value
+        for token in _MSG_ID.findall(value)
+        if len(token) <= _MAX_ID_CHARS and token.isprintable() and _encodable(token)
+    ]
+
+
+def _encodable(token: str) -> bool:
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _tidy_text(text: str) -> str:

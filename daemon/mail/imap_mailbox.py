@@ -20,6 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from imapclient import DELETED, IMAPClient, SocketTimeout
@@ -59,6 +60,7 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._uidvalidity: int | None = None
         self._processed: str | None = None
+        self._quarantine: str | None = None
         self._failures = 0
 
     # -- connection -------------------------------------------------------------------
@@ -166,6 +168,13 @@ class ImapMailbox:
             client.subscribe_folder(name)
         return name
 
+    def _ensure_quarantine_folder(self, client: IMAPClient) -> str:
+        name = self._server_name(client, self.settings.quarantine_folder)
+        if not client.folder_exists(name):
+            client.create_folder(name)
+            client.subscribe_folder(name)
+        return name
+
     def ensure_folders(self) -> None:
         """Create the processed folder if missing (also done on every connect)."""
         client = self._connected()
@@ -210,23 +219,27 @@ class ImapMailbox:
                 fetched = self._fetch_one(client, uid, size)
                 if fetched is None:
                     continue
-                raw, truncated = fetched
+                raw, truncated, received_at = fetched
                 ref = MailRef(self.name, folder, uidvalidity, str(uid))
-                yield FetchedMail(ref=ref, raw=raw, size=size, truncated=truncated)
+                yield FetchedMail(
+                    ref=ref, raw=raw, size=size, truncated=truncated, received_at=received_at
+                )
 
-    def _fetch_one(self, client: IMAPClient, uid: int, size: int) -> tuple[bytes, bool] | None:
+    def _fetch_one(
+        self, client: IMAPClient, uid: int, size: int
+    ) -> tuple[bytes, bool, datetime | None] | None:
         truncated = size > self.max_message_bytes
         item, key = (
             ("BODY.PEEK[HEADER]", b"BODY[HEADER]") if truncated else ("BODY.PEEK[]", b"BODY[]")
         )
         try:
-            response = client.fetch([uid], [item])
+            response = client.fetch([uid], [item, "INTERNALDATE"])
         except (IMAPClientError, OSError) as err:
             self._fail(err, f"fetching UID {uid}")
         data = response.get(uid, {}).get(key)
         if data is None:
             return None
-        return bytes(data), truncated
+        return bytes(data), truncated, _aware(response.get(uid, {}).get(b"INTERNALDATE"))
 
     def mark_processed(self, ref: MailRef) -> None:
         """Move the mail to the processed folder (COPY + \\Deleted + UID EXPUNGE without MOVE).
@@ -241,6 +254,23 @@ class ImapMailbox:
             )
         uid = int(ref.uid_key)
         target = self._processed or self._ensure_processed_folder(client)
+        self._move(client, uid, target)
+
+    def quarantine(self, ref: MailRef) -> None:
+        """Move the mail to the quarantine folder, creating it if it is missing."""
+        client = self._connected()
+        if ref.uidvalidity != self._uidvalidity:
+            raise PermanentError(
+                f"UIDVALIDITY of {ref.folder} changed ({ref.uidvalidity} -> {self._uidvalidity})"
+            )
+        try:
+            target = self._quarantine or self._ensure_quarantine_folder(client)
+        except (IMAPClientError, OSError) as err:
+            self._fail(err, "creating the quarantine folder")
+        self._quarantine = target
+        self._move(client, int(ref.uid_key), target)
+
+    def _move(self, client: IMAPClient, uid: int, target: str) -> None:
         try:
             if client.has_capability("MOVE"):
                 client.move([uid], target)
@@ -304,6 +334,13 @@ class ImapMailbox:
         except (IMAPClientError, OSError) as err:
             self._fail(err, "polling")
         return True
+
+
+def _aware(value: object) -> datetime | None:
+    """imapclient gives INTERNALDATE as a naive local-time datetime (or aware, by version)."""
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.astimezone().astimezone(UTC)
 
 
 def _idle_until(client: IMAPClient, end: float, stop: threading.Event) -> bool:

@@ -9,8 +9,10 @@ hostile input. Only the facts the rest of afilia needs leave this module.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -19,6 +21,8 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
+
+from daemon.mail import sanitize
 
 # Headers the RFC 3834 loop guard looks at, kept verbatim (lowercased names).
 GUARD_HEADERS = (
@@ -38,6 +42,8 @@ GUARD_HEADERS = (
 _MAX_PARTS = 500  # a MIME tree bigger than this is a bomb, not a student's mail
 _MAX_DEPTH = 12
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+_CID_REFERENCE = re.compile(r"cid:([^\"'\s>)]+)", re.IGNORECASE)
+_MAX_REFERENCES = 20
 _ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # Declared types that say nothing about the content; the name or the magic decides.
 _GENERIC_TYPES = frozenset(
@@ -88,6 +94,8 @@ class InboundMail:
     body_text: str
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...]
+    received_at: datetime | None = None  # date of the topmost Received (our own MX)
+    header_count: int = 0  # 0: not a mail at all (binary garbage)
 
     def header(self, name: str) -> str | None:
         """The first value of one of the ``GUARD_HEADERS``, or None."""
@@ -98,9 +106,28 @@ class InboundMail:
 def parse_mail(
     raw: bytes, *, max_header_bytes: int = 262144, max_attachments: int = 10
 ) -> InboundMail:
-    """Parse one message; malformed input yields defects, never an exception."""
+    """Parse one message; malformed input yields defects, never an exception.
+
+    Every string that leaves here is storable and composable (``sanitize``). Library
+    warnings become defects; a parser that blows its stack or memory on hostile input
+    leaves a mail with the defect and whatever the headers say under the bounded reader.
+    """
     defects: list[str] = []
     raw = _cap_header(raw, max_header_bytes, defects)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            mail = _parse(raw, max_attachments, defects)
+        except Exception as err:  # RecursionError, MemoryError: hostile nesting or size
+            defects.append(f"UnparseableMessage: {type(err).__name__}")
+            mail = headers_only(raw, defects)
+    if caught:
+        found = tuple(f"Warning: {type(w.message).__name__}" for w in caught[:5])
+        return dataclasses.replace(mail, defects=(*mail.defects, *found))
+    return mail
+
+
+def _parse(raw: bytes, max_attachments: int, defects: list[str]) -> InboundMail:
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as err:  # the parser is documented not to raise; belt and braces
@@ -108,31 +135,82 @@ def parse_mail(
         message = EmailMessage()
     walk = _Walk(max_attachments=max_attachments, defects=defects)
     body_text = walk.body(message)
-    sender, sender_name = _sender(message)
+    sender, sender_name = _sender(message, defects)
     message_id = _first_id(_header(message, "Message-ID"))
     if message_id is None:
         defects.append("MissingMessageId")
-        message_id = f"<{hashlib.sha256(raw).hexdigest()[:32]}@afilia.invalid>"
+        message_id = derived_message_id(raw)
     return InboundMail(
         message_id=message_id,
         sender=sender,
         sender_name=sender_name,
-        subject=_one_line(_header(message, "Subject") or ""),
+        subject=sanitize.one_line(_header(message, "Subject") or ""),
         date=_date(message),
         in_reply_to=_first_id(_header(message, "In-Reply-To")),
-        references=tuple(_MSG_ID.findall(_header(message, "References") or "")),
+        references=_ids(_header(message, "References") or ""),
         to=_recipients(message),
         return_path=_return_path(message),
         content_type=_content_type(message),
         guard_headers=tuple(
-            (name, _one_line(value)) for name in GUARD_HEADERS for value in _headers(message, name)
+            (name, sanitize.one_line(value))
+            for name in GUARD_HEADERS
+            for value in _headers(message, name)
         ),
         authentication_results=tuple(
-            _one_line(v) for v in _headers(message, "Authentication-Results")
+            sanitize.one_line(v) for v in _headers(message, "Authentication-Results")
         ),
-        body_text=body_text,
-        attachments=tuple(walk.attachments),
+        body_text=sanitize.storable_text(body_text),
+        attachments=walk.documents(),
         defects=tuple(defects),
+        received_at=_received_at(_headers(message, "Received")),
+        header_count=len(message.keys()),
+    )
+
+
+def derived_message_id(raw: bytes) -> str:
+    """A stable id for a mail that has none (or an unusable one), from its bytes."""
+    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@afilia.invalid>"
+
+
+_RAW_HEADER = re.compile(rb"^([!-9;-~]{1,76})[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_HEADERS_ONLY_BYTES = 64 * 1024
+
+
+def headers_only(raw: bytes, defects: list[str] | tuple[str, ...] = ()) -> InboundMail:
+    """What a bounded, regex-only read of the first 64 KiB of headers says: no MIME parser,
+    no recursion, linear time. For a mail the full parser cannot finish within limits."""
+    head = raw[:_HEADERS_ONLY_BYTES]
+    ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i != -1]
+    head = head[: min(ends)] if ends else head
+    found: dict[str, list[str]] = {}
+    for match in _RAW_HEADER.finditer(head):
+        name = match.group(1).decode("ascii").lower()
+        value = match.group(2).decode("utf-8", "surrogateescape")
+        found.setdefault(name, []).append(sanitize.one_line(value))
+
+    def first(name: str) -> str:
+        return (found.get(name) or [""])[0]
+
+    sender_found = _ADDR_SPEC.search(first("from"))
+    message_id = sanitize.message_id(first("message-id")) or derived_message_id(raw)
+    return InboundMail(
+        message_id=message_id,
+        sender=sanitize.address(sender_found.group(0)) if sender_found else "",
+        sender_name="",
+        subject=first("subject"),
+        date=None,
+        in_reply_to=sanitize.message_id(first("in-reply-to")),
+        references=_ids(first("references")),
+        to=(),
+        return_path=None,
+        content_type="application/octet-stream",
+        guard_headers=tuple((n, v) for n in GUARD_HEADERS for v in found.get(n, ())),
+        authentication_results=tuple(found.get("authentication-results", ())),
+        body_text="",
+        attachments=(),
+        defects=(*defects, "HeadersOnly", *(("SenderUnparseable",) if sender_found else ())),
+        received_at=_received_at(found.get("received", [])),
+        header_count=sum(len(v) for v in found.values()),
     )
 
 
@@ -157,8 +235,20 @@ class _Walk:
         self.max_attachments = max_attachments
         self.defects = defects
         self.attachments: list[Attachment] = []
+        self.content_ids: list[str] = []  # beside attachments: the part's Content-ID
+        self.html: list[str] = []
         self.parts_seen = 0
         self._too_many_reported = False
+
+    def documents(self) -> tuple[Attachment, ...]:
+        """The attachments without the images an HTML body shows inline (``cid:``
+        references: signature logos like image001.png are not documents)."""
+        shown = {m.lower() for h in self.html for m in _CID_REFERENCE.findall(h)}
+        return tuple(
+            a
+            for a, cid in zip(self.attachments, self.content_ids, strict=True)
+            if not (cid and cid.lower() in shown and a.content_type.startswith("image/"))
+        )
 
     def body(self, message: Message, depth: int = 0) -> str:
         """The message's own text; a forward's text only when the outer mail says nothing."""
@@ -200,9 +290,14 @@ class _Walk:
                 texts.append(_text(part))
                 return
             if ctype == "text/html":
-                texts.append(html_to_text(_text(part)))
+                texts.append(self._html(part))
                 return
         self._attachment(part, ctype)
+
+    def _html(self, part: Message) -> str:
+        markup = _text(part)
+        self.html.append(markup)
+        return html_to_text(markup)
 
     def _alternative(
         self, children: list[Message], depth: int, texts: list[str], forwarded: list[str]
@@ -222,7 +317,10 @@ class _Walk:
         html_part = next((c for c in children if _content_type(c) == "text/html"), None)
         if html_part is not None:
             self.parts_seen += 1
-            texts.append(html_to_text(_text(html_part)))
+            texts.append(self._html(html_part))
+        for child in children:  # an HTML part not shown still references its images
+            if child is not html_part and _content_type(child) == "text/html":
+                self.html.append(_text(child))
 
     def _attachment(self, part: Message, ctype: str) -> None:
         data = _bytes(part)
@@ -238,6 +336,7 @@ class _Walk:
         if not name:
             name = f"adjunto-{len(self.attachments) + 1}{_EXTENSIONS.get(ctype, '.bin')}"
         self.attachments.append(Attachment(filename=name, content_type=ctype, data=data))
+        self.content_ids.append(_content_id(part))
 
     def _record_defects(self, part: Message) -> None:
         for defect in getattr(part, "defects", ()):
@@ -362,6 +461,14 @@ def _is_attachment_disposition(part: Message, *, strict: bool) -> bool:
     return strict and bool(_filename(part)) and disposition != "inline"
 
 
+def _content_id(part: Message) -> str:
+    try:
+        value = str(part.get("Content-ID") or "")
+    except Exception:
+        return ""
+    return sanitize.one_line(value, 998).strip("<> ")
+
+
 def _headers(message: Message, name: str) -> list[str]:
     """Every value of a header; a value the structured parser chokes on is read raw."""
     try:
@@ -377,42 +484,67 @@ def _header(message: Message, name: str) -> str | None:
     return values[0] if values else None
 
 
-def _one_line(value: str) -> str:
-    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
-
-
 def _first_id(value: str | None) -> str | None:
+    """The first ``<id>`` of a header exactly as sent, or None when there is no usable one."""
     if not value:
         return None
     found = _MSG_ID.search(value)
     if found:
-        return found.group(0)
+        return sanitize.message_id(found.group(0))
     bare = value.strip().split()
-    return f"<{bare[0]}>" if bare and "@" in bare[0] else None
+    return sanitize.message_id(f"<{bare[0]}>") if bare and "@" in bare[0] else None
 
 
-def _sender(message: Message) -> tuple[str, str]:
-    with contextlib.suppress(Exception):  # a From the structured parser rejects: read it raw
-        header = message["From"]
-        addresses: tuple[Address, ...] = getattr(header, "addresses", ())
-        for address in addresses:
-            if address.addr_spec and "@" in address.addr_spec:
-                return address.addr_spec.lower(), _one_line(address.display_name or "")
+def _ids(value: str) -> tuple[str, ...]:
+    found = (sanitize.message_id(token) for token in _MSG_ID.findall(value))
+    return tuple(token for token in found if token)[-_MAX_REFERENCES:]
+
+
+# More nesting than this in one From header is an attack on the recursive parsers.
+_MAX_PARENS = 32
+
+
+def _sender(message: Message, defects: list[str]) -> tuple[str, str]:
+    """The From addr-spec and display name. A header the structured parser rejects, or one
+    built to blow its stack, is read with a linear regex and marked ``SenderUnparseable``
+    (we will not reply to an address we could only guess)."""
     raw = next((str(v) for k, v in message.raw_items() if k.lower() == "from"), "")
-    name, addr = parseaddr(raw)
-    if "@" not in addr:
-        found = _ADDR_SPEC.search(raw)
-        addr = found.group(0) if found else ""
-    return addr.strip().lower(), _one_line(name)
+    if raw.count("(") <= _MAX_PARENS:
+        with contextlib.suppress(Exception):
+            header = message["From"]
+            addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+            for address in addresses:
+                if address.addr_spec and "@" in address.addr_spec:
+                    name = sanitize.one_line(address.display_name or "", 200)
+                    return _checked(address.addr_spec, defects), name
+        with contextlib.suppress(Exception):
+            name, addr = parseaddr(raw)
+            if "@" in addr:
+                return _checked(addr, defects), sanitize.one_line(name, 200)
+    found = _ADDR_SPEC.search(raw)
+    if raw.strip():
+        defects.append("SenderUnparseable")
+    return (sanitize.address(found.group(0)) if found else ""), ""
+
+
+def _checked(addr_spec: str, defects: list[str]) -> str:
+    """The storable form of the sender; ``SenderSanitised`` when making it storable changed
+    it (a form feed, NUL or line break inside an address: not an address to answer)."""
+    cleaned = sanitize.address(addr_spec)
+    if cleaned != addr_spec.strip().lower():
+        defects.append("SenderSanitised")
+    return cleaned
 
 
 def _recipients(message: Message) -> tuple[str, ...]:
     values = _headers(message, "To") + _headers(message, "Cc")
+    if sum(v.count("(") for v in values) > _MAX_PARENS:
+        return tuple(sanitize.address(m) for v in values for m in _ADDR_SPEC.findall(v))
     try:
         pairs = getaddresses(values)
     except Exception:
         return ()
-    return tuple(addr.lower() for _, addr in pairs if "@" in addr)
+    return tuple(sanitize.address(addr) for _, addr in pairs if "@" in addr)
 
 
 def _return_path(message: Message) -> str | None:
@@ -421,15 +553,18 @@ def _return_path(message: Message) -> str | None:
         return None
     found = re.search(r"<([^<>]*)>", value)
     addr = found.group(1) if found else value
-    return addr.strip().lower()
+    return sanitize.address(addr)
 
 
 def _date(message: Message) -> datetime | None:
-    value = _header(message, "Date")
+    return _parsed_date(_header(message, "Date"))
+
+
+def _parsed_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(sanitize.one_line(value, 200))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:
@@ -437,4 +572,21 @@ def _date(message: Message) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-__all__ = ["GUARD_HEADERS", "Attachment", "InboundMail", "html_to_text", "parse_mail"]
+def _received_at(values: list[str]) -> datetime | None:
+    """When the topmost Received header (added by our own MX, above anything the sender
+    could write) says the mail arrived: the date after its last ``;``."""
+    if not values:
+        return None
+    _, sep, stamp = values[0].rpartition(";")
+    return _parsed_date(stamp) if sep else None
+
+
+__all__ = [
+    "GUARD_HEADERS",
+    "Attachment",
+    "InboundMail",
+    "derived_message_id",
+    "headers_only",
+    "html_to_text",
+    "parse_mail",
+]

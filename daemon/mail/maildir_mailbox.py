@@ -11,6 +11,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from daemon.errors import TransientError
@@ -26,6 +27,7 @@ class MaildirMailbox:
         path: Path,
         processed_folder: str = "procesados",
         *,
+        quarantine_folder: str = "cuarentena",
         max_message_bytes: int = 25 * 1024 * 1024,
         poll_seconds: float = 1.0,
     ) -> None:
@@ -33,6 +35,7 @@ class MaildirMailbox:
         self.shard: Shard | None = None  # set by the entry point for --shard K/N
         self.path = Path(path)
         self.processed_folder = processed_folder
+        self.quarantine_folder = quarantine_folder
         self.max_message_bytes = max_message_bytes
         self.poll_seconds = poll_seconds
         self._seen: set[str] = set()
@@ -42,13 +45,18 @@ class MaildirMailbox:
     def processed_path(self) -> Path:
         return self.path / f".{self.processed_folder}"
 
+    @property
+    def quarantine_path(self) -> Path:
+        return self.path / f".{self.quarantine_folder}"
+
     def _create(self) -> None:
-        for directory in (self.path, self.processed_path):
+        for directory in (self.path, self.processed_path, self.quarantine_path):
             for sub in ("", "tmp", "new", "cur"):
                 (directory / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
-        marker = self.processed_path / "maildirfolder"
-        if not marker.exists():
-            marker.touch(mode=0o600)
+        for folder in (self.processed_path, self.quarantine_path):
+            marker = folder / "maildirfolder"
+            if not marker.exists():
+                marker.touch(mode=0o600)
 
     def _waiting(self) -> list[tuple[float, str, Path]]:
         found: list[tuple[float, str, Path]] = []
@@ -68,7 +76,8 @@ class MaildirMailbox:
         """Mail in new/ and cur/, oldest first (by delivery time, then name)."""
         waiting = self._waiting()
         self._seen = {_key(name) for _, name, _ in waiting}
-        for _, name, path in waiting:
+        for delivered_ts, name, path in waiting:
+            delivered = datetime.fromtimestamp(delivered_ts, UTC)  # the MTA wrote it then
             if self.shard is not None and not self.shard.owns(_key(name)):
                 continue
             try:
@@ -79,7 +88,9 @@ class MaildirMailbox:
             except OSError as err:
                 raise TransientError(f"cannot read {path}: {err}") from err
             ref = MailRef(mailbox=self.name, folder="INBOX", uidvalidity=0, uid_key=_key(name))
-            yield FetchedMail(ref=ref, raw=raw, size=size, truncated=truncated)
+            yield FetchedMail(
+                ref=ref, raw=raw, size=size, truncated=truncated, received_at=delivered
+            )
 
     def _read(self, path: Path, size: int) -> tuple[bytes, bool]:
         with path.open("rb") as handle:
@@ -94,6 +105,14 @@ class MaildirMailbox:
 
     def mark_processed(self, ref: MailRef) -> None:
         """Move the mail into ``.procesados/cur``; a mail already gone is already done."""
+        self._move(ref, self.processed_path)
+
+    def quarantine(self, ref: MailRef) -> None:
+        """Move the mail into ``.cuarentena/cur`` (recreated if someone removed it)."""
+        self._create()
+        self._move(ref, self.quarantine_path)
+
+    def _move(self, ref: MailRef, folder: Path) -> None:
         for sub in ("new", "cur"):
             directory = self.path / sub
             try:
@@ -103,12 +122,12 @@ class MaildirMailbox:
             for name in names:
                 target = name if ":" in name else f"{name}:2,"
                 try:
-                    os.replace(directory / name, self.processed_path / "cur" / target)
+                    os.replace(directory / name, folder / "cur" / target)
                 except FileNotFoundError:
                     continue
                 except OSError as err:
-                    raise TransientError(f"cannot move {name} to processed: {err}") from err
-                _fsync_dir(self.processed_path / "cur")
+                    raise TransientError(f"cannot move {name} to {folder.name}: {err}") from err
+                _fsync_dir(folder / "cur")
                 return
 
     def wait_for_new(self, timeout: float, stop: threading.Event) -> bool:

@@ -10,6 +10,7 @@ import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -53,6 +54,8 @@ class FetchedMail:
     raw: bytes  # at most the configured max_message_bytes; see ``truncated``
     size: int  # the size the server reported
     truncated: bool = False  # over the size cap: only the head was fetched
+    # When our server received it: IMAP INTERNALDATE, Maildir delivery (file) time.
+    received_at: datetime | None = None
 
 
 class Mailbox(Protocol):
@@ -65,6 +68,11 @@ class Mailbox(Protocol):
 
     def mark_processed(self, ref: MailRef) -> None:
         """Move the mail out of the watched folder (or flag it when MOVE is missing)."""
+        ...
+
+    def quarantine(self, ref: MailRef) -> None:
+        """Move the mail to the quarantine folder (created if missing): it failed, staff
+        will look at it, and the next pass must not pick it up again."""
         ...
 
     def wait_for_new(self, timeout: float, stop: threading.Event) -> bool:

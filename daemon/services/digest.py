@@ -31,6 +31,7 @@ from daemon.domain.digest import (
 )
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
+from daemon.services import intake_review
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
@@ -142,6 +143,7 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
             session, review_outcomes(policy), now, limit=_REVIEW_LIMIT
         )
     ]
+    review = sorted([*review, *intake_review.review_items(session, now)], key=lambda r: r.at)
     failures = [
         OutboxFailure(row.recipient, row.template, row.last_error[:200], row.created_at)
         for row in session.scalars(

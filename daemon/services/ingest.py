@@ -19,7 +19,7 @@ from itertools import islice
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Settings
@@ -35,11 +35,15 @@ from daemon.domain.outcomes import REPLY_PRIORITY, Outcome
 from daemon.domain.policy import Policy
 from daemon.domain.requests import request_outcome
 from daemon.domain.student import Student
+from daemon.errors import TransientError
+from daemon.mail import message_rules
 from daemon.mail.compose import Renderer
 from daemon.mail.inbound import InboundMail
-from daemon.mail.loop_guard import automatic_reason
+from daemon.mail.loop_guard import AutomaticReason, automatic_reason
 from daemon.mail.ports import FetchedMail, Mailbox, MailRef
 from daemon.metrics import Metrics
+from daemon.services import quarantine
+from daemon.services.mail_reading import ParsedMail
 from daemon.services.replies import own_addresses, queue_reply, received_on
 from daemon.store import roster
 from daemon.store.blobs import BlobStore, sha256_hex
@@ -69,6 +73,7 @@ class Intake:
 class IntakeReport:
     processed: int = 0
     already_done: int = 0
+    quarantined: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
@@ -76,6 +81,13 @@ class IntakeReport:
 class _Decided:
     reading: DocumentReading | None
     decision: Decision
+    reply: bool = True  # False: no reply at all (a forged sender, whatever the outcome)
+
+
+# Trouble of the database or a server, not of the mail: the pass stops and is retried.
+_NOT_THE_MAILS_FAULT = (TransientError, OperationalError, InterfaceError)
+# Unknown holds: re-decided when the roster changes, and a re-send is not a duplicate.
+HELD_OUTCOMES = frozenset({Outcome.NOT_ENROLLED, Outcome.IDENTITY_MISMATCH})
 
 
 def ingest_mailbox(
@@ -105,7 +117,11 @@ def ingest_mailbox(
     return report
 
 
-_Parsed = tuple[InboundMail, list[DocumentReading]]
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    mail: InboundMail
+    readings: list[DocumentReading]
+    failure: str | None = None  # the body was not read within limits (headers only)
 
 
 def _not_yet_recorded(
@@ -114,7 +130,11 @@ def _not_yet_recorded(
     """Mails decided before a crash or restart only need their move finished."""
     fresh = []
     for mail in fetched:
-        if _already_recorded(intake.sessions, mail):
+        if _in_quarantine(intake.sessions, mail.ref):
+            mailbox.quarantine(mail.ref)  # quarantined before a crash: finish the move
+            quarantine.record_moved(intake.sessions, mail.ref, intake.clock())
+            report.already_done += 1
+        elif _already_recorded(intake.sessions, mail):
             _finish_moves(mailbox, intake, [mail])
             report.already_done += 1
         else:
@@ -122,26 +142,63 @@ def _not_yet_recorded(
     return fresh
 
 
-def _parse_batch(batch: list[FetchedMail], intake: Intake) -> list[_Parsed]:
-    """MIME parsing and document reading of a whole batch, in the reader's workers."""
+def _in_quarantine(sessions: sessionmaker[Session], ref: MailRef) -> bool:
+    with transaction(sessions) as session:
+        return quarantine.is_quarantined(session, ref)
+
+
+def _parse_batch(batch: list[FetchedMail], intake: Intake) -> list[_Parsed | BaseException]:
+    """MIME parsing and document reading of a whole batch, in the reader's workers.
+
+    Never parses in this process: a mail whose worker died or overran comes back parsed
+    from its headers only. A bug that breaks the whole batch is retried mail by mail, so
+    it ends up attached (as the exception) to the one mail that causes it."""
     started = time.monotonic()
-    limits = intake.settings.limits
-    parsed = intake.reader.read_mails(
-        [f.raw for f in batch],
-        max_header_bytes=limits.max_header_bytes,
-        max_attachments=limits.max_attachments,
-    )
+    try:
+        parsed = _read(batch, intake)
+    except _NOT_THE_MAILS_FAULT:
+        raise
+    except Exception:
+        log.exception("batch_parse_failed", mails=len(batch))
+        parsed = []
+        for fetched in batch:
+            try:
+                parsed.extend(_read([fetched], intake))
+            except _NOT_THE_MAILS_FAULT:
+                raise
+            except Exception as err:
+                parsed.append(err)
     if intake.metrics is not None:
         intake.metrics.parse_timed((time.monotonic() - started) / len(batch))
     return [
-        (mail, [r for found in readings for r in found] if _needs_reading(f, mail, intake) else [])
-        for f, (mail, readings) in zip(batch, parsed, strict=True)
+        p
+        if isinstance(p, BaseException)
+        else _Parsed(
+            p.mail,
+            [r for found in p.readings for r in found] if _needs_reading(f, p, intake) else [],
+            p.failure,
+        )
+        for f, p in zip(batch, parsed, strict=True)
     ]
+
+
+def _read(batch: list[FetchedMail], intake: Intake) -> list[ParsedMail]:
+    limits = intake.settings.limits
+    reader = intake.reader
+    raws = [f.raw for f in batch]
+    if hasattr(reader, "read_mails_bounded"):
+        return reader.read_mails_bounded(  # type: ignore[no-any-return]
+            raws, max_header_bytes=limits.max_header_bytes, max_attachments=limits.max_attachments
+        )
+    found = reader.read_mails(
+        raws, max_header_bytes=limits.max_header_bytes, max_attachments=limits.max_attachments
+    )
+    return [ParsedMail(mail, readings) for mail, readings in found]
 
 
 def _decide_batch(
     batch: list[FetchedMail],
-    parsing: Future[list[_Parsed]],
+    parsing: Future[list[_Parsed | BaseException]],
     mailbox: Mailbox,
     intake: Intake,
     report: IntakeReport,
@@ -149,8 +206,19 @@ def _decide_batch(
 ) -> None:
     decided: list[FetchedMail] = []
     try:
-        for fetched, (mail, readings) in zip(batch, parsing.result(), strict=True):
-            outcome = _decide_and_store(fetched, mail, readings, intake)
+        for fetched, parsed in zip(batch, parsing.result(), strict=True):
+            try:
+                if isinstance(parsed, BaseException):
+                    raise parsed
+                outcome = _decide_and_store(fetched, parsed, intake)
+            except _NOT_THE_MAILS_FAULT:
+                raise
+            except Exception as err:  # the shunt queue: this mail alone, then the next one
+                _quarantine(fetched, parsed, err, mailbox, intake)
+                report.quarantined += 1
+                if stop.is_set():
+                    break
+                continue
             mailbox.mark_processed(fetched.ref)
             decided.append(fetched)
             if outcome is None:
@@ -164,9 +232,38 @@ def _decide_batch(
         _record_moves(intake, decided)
 
 
-def _needs_reading(fetched: FetchedMail, mail: InboundMail, intake: Intake) -> bool:
+def _quarantine(
+    fetched: FetchedMail,
+    parsed: _Parsed | BaseException,
+    err: Exception,
+    mailbox: Mailbox,
+    intake: Intake,
+) -> None:
+    mail = parsed.mail if isinstance(parsed, _Parsed) else None
+    quarantine.record(intake.sessions, intake.blobs, fetched, mail, err, intake.clock())
+    if intake.metrics is not None:
+        intake.metrics.message_decided("quarantined")
+    mailbox.quarantine(fetched.ref)
+    quarantine.record_moved(intake.sessions, fetched.ref, intake.clock())
+
+
+def ingest_one(fetched: FetchedMail, intake: Intake) -> tuple[str | None, int | None]:
+    """Decide one mail outside a mailbox pass (``afilia quarantine retry``): the outcome
+    and the message row's id; exceptions propagate to the caller."""
+    [parsed] = _parse_batch([fetched], intake)
+    if isinstance(parsed, BaseException):
+        raise parsed
+    outcome = _decide_and_store(fetched, parsed, intake)
+    with transaction(intake.sessions) as session:
+        row = _message_row(session, fetched.ref)
+        return outcome, row.id if row is not None else None
+
+
+def _needs_reading(fetched: FetchedMail, parsed: ParsedMail, intake: Intake) -> bool:
+    mail = parsed.mail
     return not (
         fetched.truncated
+        or parsed.failure is not None
         or automatic_reason(mail, own_addresses(intake.settings))
         or _is_staff(mail, intake.settings)
         or request_outcome(mail.subject, mail.body_text, intake.policy) is not None
@@ -234,22 +331,18 @@ def _record_moves(intake: Intake, mails: list[FetchedMail]) -> None:
                 row.moved_at = intake.clock()
 
 
-def _decide_and_store(
-    fetched: FetchedMail,
-    mail: InboundMail,
-    readings: list[DocumentReading],
-    intake: Intake,
-) -> str | None:
+def _decide_and_store(fetched: FetchedMail, parsed: _Parsed, intake: Intake) -> str | None:
     """Decide and commit; None when another afilia worker committed this mail first (the
     unique (mailbox, folder, UIDVALIDITY, UID) key makes the second commit fail whole, so
     two workers never answer one mail twice)."""
     started = time.monotonic()
     now = intake.clock()
+    mail, readings = parsed.mail, parsed.readings
     raw_sha = intake.blobs.put(fetched.raw)
     for reading_data in _attachments_to_keep(mail, readings):
         intake.blobs.put(reading_data)
     try:
-        decided, reply = _store_case(fetched, mail, readings, intake, raw_sha, now)
+        decided, reply = _store_case(fetched, parsed, intake, raw_sha, now)
     except IntegrityError:
         log.info("message_taken_by_another_worker", uid=fetched.ref.uid_key)
         return None
@@ -271,14 +364,10 @@ def _decide_and_store(
 
 
 def _store_case(
-    fetched: FetchedMail,
-    mail: InboundMail,
-    readings: list[DocumentReading],
-    intake: Intake,
-    raw_sha: str,
-    now: datetime,
+    fetched: FetchedMail, parsed: _Parsed, intake: Intake, raw_sha: str, now: datetime
 ) -> tuple[list[_Decided], str]:
     """One transaction: the message, its documents and decisions, and the reply row."""
+    mail = parsed.mail
     with transaction(intake.sessions) as session:
         message = InboundMessageRow(
             mailbox=fetched.ref.mailbox,
@@ -296,10 +385,12 @@ def _store_case(
         session.add(message)
         session.flush()
         by_sender = roster.find_by_email(session, mail.sender)
-        decided = _decide(session, fetched, mail, readings, by_sender, intake, now)
+        decided = _decide(session, fetched, parsed, by_sender, intake, now)
         decision_rows = _store_decisions(session, message, decided, now)
         primary_index = _primary(decided)
         primary = decided[primary_index]
+        if not primary.reply:
+            return decided, "none (forged sender)"
         reply = queue_reply(
             session,
             mail,
@@ -309,6 +400,7 @@ def _store_case(
             message,
             intake,
             now,
+            arrived_at=fetched.received_at,
         )
     return decided, reply
 
@@ -325,13 +417,14 @@ def _attachments_to_keep(mail: InboundMail, readings: list[DocumentReading]) -> 
 def _decide(
     session: Session,
     fetched: FetchedMail,
-    mail: InboundMail,
-    readings: list[DocumentReading],
+    parsed: _Parsed,
     by_sender: Student | None,
     intake: Intake,
     now: datetime,
 ) -> list[_Decided]:
+    """The message-level rules in order, then one decision per document."""
     settings, policy = intake.settings, intake.policy
+    mail, readings = parsed.mail, parsed.readings
     if fetched.truncated:
         size_mb = fetched.size // (1024 * 1024)
         return [
@@ -339,13 +432,25 @@ def _decide(
                 Outcome.REJECTED_UNSAFE, f"message of {size_mb} MiB over the cap", by_sender
             )
         ]
+    unreadable = message_rules.not_a_mail(mail)
+    if unreadable:  # binary garbage or no From: a person looks, nobody is answered
+        return [_message_level(Outcome.NEEDS_REVIEW, unreadable, None)]
     auto = automatic_reason(mail, own_addresses(settings))
-    if auto:
+    if auto and auto is not AutomaticReason.NO_SENDER:
         return [_message_level(Outcome.IGNORED_AUTO, auto, by_sender)]
     if _is_staff(mail, settings):
         if intake.staff_handler is not None:
             intake.staff_handler(session, mail, now=now)
         return [_message_level(Outcome.STAFF_COMMAND, "mail from a staff address", None)]
+    forged = message_rules.forged_sender(mail, settings.staff.authserv_id)
+    if forged:  # changes no student's state, and the forged address gets nothing
+        return [_Decided(None, Decision(Outcome.REJECTED_UNSAFE, (forged,), None), reply=False)]
+    unanswerable = message_rules.unanswerable_sender(mail)
+    if unanswerable:
+        return [_message_level(Outcome.NEEDS_REVIEW, unanswerable, None)]
+    if parsed.failure is not None:
+        why = f"mail could not be read within limits: {parsed.failure}"
+        return [_message_level(Outcome.REJECTED_UNSAFE, why, by_sender)]
     requested = request_outcome(mail.subject, mail.body_text, policy)
     if requested is not None:
         if by_sender is None:
@@ -353,9 +458,16 @@ def _decide(
                 _message_level(Outcome.NOT_ENROLLED, f"{requested} from an unknown sender", None)
             ]
         return [_message_level(requested, "subject keyword of the profile", by_sender)]
+    executable = message_rules.executable_attachment(mail)
+    if executable:
+        return [_message_level(Outcome.REJECTED_UNSAFE, executable, by_sender)]
+    if settings.limits.zip_policy == "reject":
+        zipped = message_rules.zip_attachment(mail)
+        if zipped:
+            return [_message_level(Outcome.REJECTED_UNSAFE, zipped, by_sender)]
     if not readings:
         return [_message_level(Outcome.NO_ATTACHMENT, "no usable document attached", by_sender)]
-    day = received_on(mail, now, settings)
+    day = received_on(mail, now, settings, arrived_at=fetched.received_at)
     decided: list[_Decided] = []
     for reading in readings:
         if _seen_before(session, reading):
@@ -364,7 +476,7 @@ def _decide(
             continue
         case = Case(
             reading=reading,
-            roster=Roster(by_sender=by_sender, by_document=_document_owner(session, reading)),
+            roster=Roster(by_sender=by_sender, by_document=document_owner(session, reading)),
             sender=mail.sender,
             received_on=day,
             policy=policy,
@@ -384,14 +496,17 @@ def _seen_before(session: Session, reading: DocumentReading) -> bool:
         session.scalar(
             select(DocumentRow.id)
             .join(DecisionRow, DecisionRow.document_pk == DocumentRow.id)
-            .where(DocumentRow.sha256 == reading.sha256, DecisionRow.outcome != Outcome.DUPLICATE)
+            .where(
+                DocumentRow.sha256 == reading.sha256,
+                DecisionRow.outcome.not_in([Outcome.DUPLICATE, *HELD_OUTCOMES]),
+            )
             .limit(1)
         )
         is not None
     )
 
 
-def _document_owner(session: Session, reading: DocumentReading) -> Student | None:
+def document_owner(session: Session, reading: DocumentReading) -> Student | None:
     facts = reading.facts
     if isinstance(facts, ConstanciaFacts | NssAcuseFacts):
         return roster.find_by_curp(session, facts.curp)

@@ -17,6 +17,7 @@ from daemon.domain.classification import Decision
 from daemon.domain.facts import DocumentReading
 from daemon.domain.outcomes import NEVER_ANSWERED, Outcome
 from daemon.mail.inbound import InboundMail
+from daemon.mail.message_rules import unanswerable_sender
 from daemon.services.outbox import Purpose, queue_mail, replies_sent_recently
 from daemon.store.schema import DecisionRow, InboundMessageRow
 
@@ -30,16 +31,27 @@ def own_addresses(settings: Settings) -> tuple[str, ...]:
     return (settings.school.address.lower(),)
 
 
-def received_on(mail: InboundMail, now: datetime, settings: Settings) -> date:
-    """The day the student sent it: the Date header when plausible, else our receipt.
+# How much earlier than our server's receipt the sender's Date header may place a mail: a
+# phone that queued it offline, a slow relay. Never later, and never more than this.
+DATE_HEADER_WINDOW = timedelta(days=1)
 
-    A mail that waited in the inbox over a weekend (daemon down) is judged by when the
-    student sent it, not when we got round to it; an implausible Date header is ignored.
+
+def received_on(
+    mail: InboundMail, now: datetime, settings: Settings, *, arrived_at: datetime | None = None
+) -> date:
+    """The day a constancia's age is counted to: when OUR servers received the mail.
+
+    ``arrived_at`` is what the mailbox says (IMAP INTERNALDATE, Maildir delivery time),
+    else the topmost Received header (added by our own MX), else now. The student's
+    ``Date:`` header may only move that earlier, by at most ``DATE_HEADER_WINDOW``.
     """
+    arrived = arrived_at or mail.received_at or now
+    if arrived > now:  # a clock ahead of ours, or a Received header written by the sender
+        arrived = now
     sent = mail.date
-    if sent is not None and sent.tzinfo is not None and now - timedelta(days=7) <= sent <= now:
-        return sent.astimezone(settings.tz).date()
-    return now.astimezone(settings.tz).date()
+    if sent is not None and sent.tzinfo is not None and arrived - DATE_HEADER_WINDOW <= sent:
+        arrived = min(arrived, sent)
+    return arrived.astimezone(settings.tz).date()
 
 
 def queue_reply(
@@ -51,6 +63,9 @@ def queue_reply(
     message: InboundMessageRow,
     intake: Intake,
     now: datetime,
+    *,
+    arrived_at: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> str:
     """Queue the one reply a mail gets, in the decision's transaction; says what was done."""
     settings, policy = intake.settings, intake.policy
@@ -61,6 +76,8 @@ def queue_reply(
         return "none (policy)"
     if not mail.sender or mail.sender in own_addresses(settings):
         return "none (no sender)"
+    if unanswerable_sender(mail):  # decided upstream as needs_review; belt and braces
+        return "none (unsafe address)"
     cap = settings.outgoing.replies_per_sender_per_hour
     if replies_sent_recently(session, mail.sender, now) >= cap:
         log.warning("reply_rate_limited", sender=mail.sender, cap=cap)
@@ -72,9 +89,10 @@ def queue_reply(
         policy=policy,
         purpose=Purpose.REPLY,
         template=str(outcome),
-        context=_reply_context(mail, decision, reading, intake, now),
+        context=_reply_context(mail, decision, reading, intake, now, arrived_at),
         recipient=mail.sender,
-        dedupe_key=f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
+        dedupe_key=dedupe_key
+        or f"reply:{message.mailbox}:{message.folder}:{message.uidvalidity}:{message.uid_key}",
         now=now,
         matricula=decision.matricula,
         decision_pk=decision_row.id,
@@ -90,12 +108,13 @@ def _reply_context(
     reading: DocumentReading | None,
     intake: Intake,
     now: datetime,
+    arrived_at: datetime | None,
 ) -> dict[str, Any]:
     """Only the sender's own roster record is shown; document data is echoed only when the
     document is the sender's (never for identity_mismatch or not_enrolled)."""
     facts = reading.facts if reading else None
     own_document = decision.outcome not in (Outcome.IDENTITY_MISMATCH, Outcome.NOT_ENROLLED)
-    today = received_on(mail, now, intake.settings)
+    today = received_on(mail, now, intake.settings, arrived_at=arrived_at)
     return {
         "student": decision.student,
         "outcome": str(decision.outcome),

@@ -99,6 +99,35 @@ class InboundMessageRow(Base):
     moved_at: Mapped[datetime | None] = mapped_column(nullable=True)  # done on the server
 
 
+class QuarantineRow(Base):
+    """A mail that raised while being decided, stored or answered (Mailman's shunt queue):
+    its raw bytes are in the blob store, it was moved out of the inbox, staff see it in the
+    digest and ``afilia review list``, and ``afilia quarantine retry`` decides it again."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("mailbox", "folder", "uidvalidity", "uid_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(64))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
+    uid_key: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(998), default="")
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    error_class: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[datetime | None] = mapped_column(nullable=True)  # server time
+    quarantined_at: Mapped[datetime] = mapped_column(index=True)
+    moved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    message_pk: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class DocumentRow(Base):
     __tablename__ = "documents"
 

@@ -234,3 +234,29 @@ def test_tls_connections_verify_the_server_certificate(
     untrusting = ImapMailbox(settings, account.password)  # system CAs only
     with pytest.raises(TransientError):
         list(untrusting.pending())
+
+
+def test_quarantined_mail_moves_to_a_quarantine_folder_created_when_missing(
+    dovecot: DovecotAccount,
+) -> None:
+    dovecot.append(student_mail(message_id="<poison@x>"))
+    dovecot.append(student_mail(message_id="<good@x>"))
+    box = mailbox(dovecot, quarantine_folder="afilia/cuarentena")
+    poison, good = box.pending()
+    box.quarantine(poison.ref)
+    assert "afilia.cuarentena" in dovecot.folders()
+    assert [parse_mail(r).message_id for r in dovecot.folder_messages("afilia.cuarentena")] == [
+        "<poison@x>"
+    ]
+    assert [m.ref.uid_key for m in box.pending()] == [good.ref.uid_key]
+    box.close()
+
+
+def test_fetched_mail_carries_the_servers_internaldate(dovecot: DovecotAccount) -> None:
+    dovecot.append(student_mail(message_id="<dated@x>"))
+    box = mailbox(dovecot)
+    (fetched,) = box.pending()
+    box.close()
+    assert fetched.received_at is not None
+    assert fetched.received_at.tzinfo is not None
+    assert abs(time.time() - fetched.received_at.timestamp()) < 600
