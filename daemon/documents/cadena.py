@@ -10,6 +10,7 @@ printed fields disagree with it, somebody edited the page: staff must look.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -106,15 +107,20 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
     }
     for field, in_cadena in pairs.items():
         shown = printed.get(field)
-        if in_cadena is not None and shown is not None and shown != in_cadena:
-            out.append(field)
+        if in_cadena is None or shown is None or shown == in_cadena:
+            continue
+        dates = isinstance(shown, date) and isinstance(in_cadena, date)
+        if dates and abs((shown - in_cadena).days) <= 1:  # type: ignore[operator]
+            continue  # a UTC timestamp is the next day for an evening emission in Mexico
+        out.append(field)
     nombre = printed.get("nombre")
     if cadena.names and isinstance(nombre, str):
         others = {_compact(printed.get(key)) for key in ("patron", "titular")}
         people = [name for name in cadena.names if name not in others]
-        shown = _compact(nombre)
-        # a name read short on the page ("GUADALUPE SÁNCHEZ" of "... IBARRA") is no edit
-        if people and not any(shown in person for person in people):
+        shown = Counter(_compact(nombre))
+        # the same letters in any order: "GÓMEZ NÚÑEZ ANA MARÍA" is "ANA MARÍA GÓMEZ NÚÑEZ",
+        # and a name read short on the page ("GUADALUPE SÁNCHEZ" of "... IBARRA") is no edit
+        if people and not any(shown <= Counter(person) for person in people):
             out.append("nombre")
     return out
 

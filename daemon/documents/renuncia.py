@@ -31,7 +31,14 @@ LABELS = Vocabulary(
         "programa": r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",
         "motivo": r"MOTIVO(?: DE LA RENUNCIA)?|RAZON(?: DE LA RENUNCIA)?|CAUSA",
         "fecha": r"(?:LUGAR Y )?FECHA",
-        "firma": r"(?:NOMBRE Y )?FIRMA(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE|INTERESADO)(?:\(A\))?)?",
+        # The signature's place: its caption, or a letter's closing ("Atentamente") with the
+        # signature drawn over the signer's name below it.
+        "firma": (
+            r"(?:NOMBRE,? Y )?FIRMA(?: AUTOGRAFA)?(?: DE CONFORMIDAD)?"
+            r"(?: DEL? (?:LA )?(?:ALUMNO|ALUMNA|ESTUDIANTE|INTERESADO|INTERESADA|SOLICITANTE)"
+            r"(?:\(A\))?)?|RUBRICA",
+            r"^ATENTAMENTE|^PROTESTO LO NECESARIO",
+        ),
         STOPPER: r"CUATRIMESTRE|SEMESTRE|GRUPO|TURNO|TELEFONO|CORREO(?: ELECTRONICO)?"
         r"|NSS|NUMERO DE SEGURIDAD SOCIAL",
     }
