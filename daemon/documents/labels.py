@@ -195,6 +195,29 @@ class Vocabulary:
                 out[hit.field] = Found(value, "label:text", raw)
 
 
+def empty_places(lines: Sequence[Line], hits: Sequence[Hit]) -> set[str]:
+    """Fields whose label is there with nothing (or only a blank to fill in) where its value
+    goes: proven empty, unlike a value that is there but could not be read."""
+    by_segment: dict[tuple[int, int], list[Hit]] = {}
+    for hit in hits:
+        if hit.strong:
+            by_segment.setdefault((hit.line, hit.seg), []).append(hit)
+    header_lines = _header_lines(lines, by_segment)
+    filled: set[str] = set()
+    labelled_fields: set[str] = set()
+    for hit in hits:
+        if not hit.strong or hit.field == STOPPER:
+            continue
+        labelled_fields.add(hit.field)
+        for source, raw in _candidates(lines, hit, by_segment, header_lines):
+            if source == "label:below" and hit.line not in header_lines:
+                continue  # "Fecha:" with nothing by it; the next line is the letter's text
+            if re.sub(r"[\s_.:/-]", "", raw):
+                filled.add(hit.field)
+                break
+    return labelled_fields - filled
+
+
 def labelled(hits: Sequence[Hit]) -> set[str]:
     """Fields whose label appears as a label (not inside a sentence)."""
     return {hit.field for hit in hits if hit.strong and hit.field != STOPPER}

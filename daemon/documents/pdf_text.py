@@ -27,7 +27,7 @@ class PdfRefused(Exception):
 class PdfText:
     lines: tuple[Line, ...]
     pages: int
-    form_fields: tuple[tuple[str, str], ...]  # (field name, value) of filled AcroForm fields
+    form_fields: tuple[tuple[str, str], ...]  # (field name, value) of AcroForm fields
     has_ink: bool  # drawn curves or images: a handwritten signature, a stamp, a scan
     has_images: bool
     source: str  # "pypdfium2" / "pdfplumber"
@@ -152,7 +152,7 @@ def _form_fields(document: pypdfium2.PdfDocument) -> tuple[tuple[str, str], ...]
                     continue
                 name = _utf16(pdfium_c.FPDFAnnot_GetFormFieldName, handle, annot)
                 value = _utf16(pdfium_c.FPDFAnnot_GetFormFieldValue, handle, annot)
-                if name and value.strip():
+                if name:  # empty ones too: an empty box proves a waiver lacks that field
                     found.append((name, value.strip()))
             finally:
                 pdfium_c.FPDFPage_CloseAnnot(annot)

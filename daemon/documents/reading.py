@@ -96,7 +96,7 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
     fast = read_pdfium(data, limits.max_pages)
     text = full_text(fast.lines)
     tamper = tamper_signals(data, dict(fast.metadata))
-    if len(text.strip()) < _MIN_TEXT_CHARS and not fast.form_fields:
+    if len(text.strip()) < _MIN_TEXT_CHARS and not any(v for _k, v in fast.form_fields):
         if limits.ocr:
             lines = ocr.ocr_lines(ocr.pdf_page_images(data, limits.max_pages), limits.ocr_seconds)
             reading = _understand(name, data, lines, fast, Confidence.OCR, "text from OCR")

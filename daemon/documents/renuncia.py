@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from daemon.documents import value_formats as vf
-from daemon.documents.labels import STOPPER, Hit, Vocabulary, labelled
+from daemon.documents.labels import STOPPER, Hit, Vocabulary, empty_places
 from daemon.documents.layout import Line, Segment, clean, fold, full_text, lines_of
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import RenunciaFacts
@@ -25,8 +25,8 @@ LABELS = Vocabulary(
             r"NOMBRE(?: COMPLETO)?(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE)(?:\(A\))?)?|NOMBRE\(S\)",
             r"^ALUMNO(?:\(A\))?|^ESTUDIANTE",
         ),
-        "matricula": r"(?:NUMERO DE |NO\.? DE )?MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL"
-        r"|NUM\.? DE CONTROL",
+        "matricula": r"(?:NUMERO DE |NO\.? DE )?MATRICULA(?: ESCOLAR| INSTITUCIONAL)?"
+        r"|(?:NUMERO|NO\.?|NUM\.?) DE CONTROL",
         "curp": r"CURP",
         "programa": r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",
         "motivo": r"MOTIVO(?: DE LA RENUNCIA)?|RAZON(?: DE LA RENUNCIA)?|CAUSA",
@@ -50,7 +50,8 @@ _LETTER_NAME = re.compile(
     r"(?:\s*,|\s+(?:CON|ALUMN[OA]|ESTUDIANTE|INSCRIT[OA]|IDENTIFICAD[OA])\b)"
 )
 _LETTER_MATRICULA = re.compile(
-    r"\b(?:MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL)(?:\s+(?:NUMERO|NO\.?))?\s*:?\s*"
+    r"\b(?:MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL)"
+    r"(?:\s+(?:ESCOLAR|INSTITUCIONAL|NUMERO|NO\.?))*\s*:?\s*"
     r"([A-Z0-9][A-Z0-9-]{4,19})"
 )
 
@@ -60,6 +61,17 @@ def is_renuncia(text: str) -> bool:
     return ("RENUNCIA" in folded or "RENUNCIO" in folded) and (
         "FACULTATIVO" in folded or "FOR-24-01" in folded
     )
+
+
+def _form_names(fields: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(field, value) of the form fields whose names say which field they are."""
+    out = []
+    for name, value in fields:
+        for hit in LABELS.hits(_form_lines([(name, "x")])):
+            if hit.field != STOPPER:
+                out.append((hit.field, value.strip()))
+                break
+    return out
 
 
 def _form_lines(fields: Sequence[tuple[str, str]]) -> tuple[Line, ...]:
@@ -101,9 +113,13 @@ def parse_renuncia(
         fecha = parse_spanish_date(full_text(lines))
         if fecha is not None:
             values["fecha"], sources["fecha"] = fecha, "text"
-    places = labelled(hits) | {key for key in filled} | _blanks(folded)
+    # A field is proven missing only where its place is seen empty: a label with nothing by
+    # it, a blank to fill in, an empty form field. A label next to text we could not read
+    # proves nothing.
+    places = empty_places(lines, hits) | _blanks(folded)
+    places |= {name for name, value in _form_names(form_fields) if not value}
     if any(hit.field == "firma" for hit in hits):
-        places.add("firma")  # "Nombre, firma y fecha" under the line is its caption too
+        places.add("firma")  # the signature's place is its caption: ink there or not
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
     if signed_field:
         places.add("firma")

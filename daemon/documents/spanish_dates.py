@@ -36,6 +36,37 @@ _WORDS = re.compile(
 _MONTH_FIRST = re.compile(r"(?<![A-Z])([A-Z]{4,10})\s+(\d{1,2}),?\s+(?:DE[L]?\s+)?(\d{4})(?!\d)")
 
 
+_UNITS = ("UNO", "DOS", "TRES", "CUATRO", "CINCO", "SEIS", "SIETE", "OCHO", "NUEVE")
+_DAY_WORDS = {word: n for n, word in enumerate(_UNITS, start=1)}
+_DAY_WORDS.update({"UN": 1, "PRIMER": 1, "PRIMERO": 1, "DIEZ": 10, "ONCE": 11, "DOCE": 12})
+_DAY_WORDS.update({"TRECE": 13, "CATORCE": 14, "QUINCE": 15, "VEINTE": 20, "TREINTA": 30})
+_DAY_WORDS.update({f"DIECI{word}": 10 + n for word, n in list(_DAY_WORDS.items()) if n < 10})
+_DAY_WORDS.update({f"VEINTI{word}": 20 + n for word, n in list(_DAY_WORDS.items()) if n < 10})
+_DAY_WORDS.update({"DIECISEIS": 16, "VEINTIDOS": 22, "VEINTITRES": 23, "VEINTISEIS": 26})
+_DAY_WORDS["TREINTA Y UNO"] = _DAY_WORDS["TREINTA Y UN"] = 31
+_YEAR_WORDS = {f"DOS MIL {word}": 2000 + n for word, n in _DAY_WORDS.items() if n < 32}
+# "a los veintinueve días del mes de diciembre de 2026", "al primer día del mes de enero del
+# año dos mil veintisiete": dates written out in letters, as formal letters do.
+_IN_LETTERS = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _DAY_WORDS), key=len, reverse=True)) + r")\s+"
+    r"(?:\(\d{1,2}\)\s+)?DIAS?\s+DEL\s+MES\s+DE\s+([A-Z]+)\s+DE(?:L)?\s+(?:ANO\s+)?"
+    r"(\d{4}|DOS MIL(?: [A-Z]+(?: Y [A-Z]+)?)?)"
+)
+
+
+def _letters(folded: str) -> tuple[int, date] | None:
+    match = _IN_LETTERS.search(folded)
+    if not match:
+        return None
+    month = MONTHS.get(match.group(2))
+    year_text = match.group(3)
+    year = int(year_text) if year_text.isdigit() else _YEAR_WORDS.get(year_text, 0)
+    if year_text == "DOS MIL":
+        year = 2000
+    found = _date(year, month, _DAY_WORDS[match.group(1)]) if month else None
+    return (match.start(), found) if found else None
+
+
 def parse_spanish_date(text: str | None) -> date | None:
     """The first date written in ``text``, or ``None``. Two-digit years are 20xx."""
     if not text:
@@ -63,6 +94,9 @@ def parse_spanish_date(text: str | None) -> date | None:
             if found:
                 candidates.append((match.start(), found))
                 break
+    written = _letters(folded)
+    if written:
+        candidates.append(written)
     for match in _MONTH_FIRST.finditer(folded):
         month = MONTHS.get(match.group(1))
         if month:
