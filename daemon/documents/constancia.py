@@ -31,7 +31,7 @@ from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 
 LABELS = Vocabulary(
     {
-        "nss": r"(?:NUMERO|NUM\.?|NO\.?|N°|#) ?DE (?:SEGURIDAD SOCIAL|AFILIACION)(?: \(NSS\))?"
+        "nss": r"(?:NUMERO|NUM\.?|NO\.?|N°|#) ?(?:DE )?(?:SEGURIDAD SOCIAL|AFILIACION)(?: \(NSS\))?"
         r"|N\.? ?S\.? ?S\.?",
         "curp": r"CURP|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
         "nombre": (
@@ -39,8 +39,9 @@ LABELS = Vocabulary(
             r"|HACE CONSTAR QUE(?: EL\(?LA\)?| LA| EL)?(?: C\.)?(?: ASEGURAD[OA](?:\(A\))?)?",
             r"^ASEGURADO(?:\(A\))?|^DERECHOHABIENTE",
         ),
-        "sexo": r"SEXO|GENERO",
-        "fecha_nacimiento": r"FECHA DE NACIMIENTO|F\. ?(?:DE )?NACIMIENTO|NACIMIENTO"
+        "sexo": r"SEXO|GENERO|SX\.?",
+        "fecha_nacimiento": r"FECHA DE NACIMIENTO|F(?:EC|ECHA)?\.? ?(?:DE )?NAC(?:\.|IMIENTO)"
+        r"|NACIMIENTO"
         r"|NACID[OA](?:\(A\))?(?: EL)?",
         "vigente": (
             r"SITUACION(?: ACTUAL)?(?: DEL ASEGURADO)?(?: DE (?:LA )?VIGENCIA)?"
@@ -54,16 +55,18 @@ LABELS = Vocabulary(
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
-        r"(?: ?/ ?REGIMEN)?|MOD\.",
+        r"(?: ?/ ?REGIMEN)?|MOD\.|TIPO DE (?:ASEGURAMIENTO|AFILIACION|SEGURO)"
+        r"|REGIMEN(?: DE ASEGURAMIENTO)?",
         "patron": r"NOMBRE O RAZON SOCIAL(?: DEL PATRON)?|RAZON SOCIAL(?: DEL PATRON)?"
         r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO)?|EMPLEADOR|SUJETO OBLIGADO"
         r"|A CARGO DE(?:L PATRON)?",
-        "tipo_ultimo_movimiento": r"TIPO DE(?:L)? (?:ULTIMO )?MOVIMIENTO(?: AFILIATORIO)?"
-        r"|ULTIMO MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
-        "fecha_ultimo_movimiento": r"FECHA DE(?:L)? (?:ULTIMO )?MOVIMIENTO(?: AFILIATORIO)?"
+        "tipo_ultimo_movimiento": r"TIPO (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)"
+        r"(?: AFILIATORIO)?|ULT(?:IMO|\.)? MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
+        "fecha_ultimo_movimiento": r"FECHA (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)"
+        r"(?: AFILIATORIO)?|FECHA DE ALTA ?/ ?BAJA"
         r"|MOVIMIENTO AFILIATORIO FUE [A-Z]+ CON FECHA|MOVIMIENTO [A-Z ]{0,30}? CON FECHA(?: DE)?",
         "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|SUBDELEGACION|OOAD|ORGANO DE OPERACION"
-        r" ADMINISTRATIVA DESCONCENTRADA",
+        r" ADMINISTRATIVA(?: DESCONCENTRADA)?",
         "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR(?: DE ADSCRIPCION)?"
         r"|CLINICA(?: DE ADSCRIPCION)?",
         "fecha_expedicion": (

@@ -314,7 +314,31 @@ def _right(lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int],
     labels = by_segment.get((hit.line, hit.seg + 1))
     if labels and labels[0].start == 0:
         return ""
+    if _under_a_label(lines, hit.line, nxt, by_segment):
+        return ""  # a two-column page: that is the other column's value
     return clean(nxt.text[: labels[0].start] if labels else nxt.text)
+
+
+def _under_a_label(
+    lines: Sequence[Line],
+    li: int,
+    candidate: Segment,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+) -> bool:
+    """``candidate`` sits right under a label of its own column that has no value beside it."""
+    for lj in range(li - 1, max(li - 3, -1), -1):
+        above = lines[lj]
+        if above.page != lines[li].page:
+            return False
+        for sj, segment in enumerate(above.segments):
+            if abs(segment.x0 - candidate.x0) > 14:
+                continue
+            found = by_segment.get((lj, sj))
+            if not found or found[0].start != 0 or found[-1].field == STOPPER:
+                return False
+            rest = clean(segment.text[found[-1].end :])
+            return not rest and sj + 1 == len(above.segments)
+    return False
 
 
 def _below(

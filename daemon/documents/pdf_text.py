@@ -70,10 +70,10 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
             textpage = page.get_textpage()
             for i in range(textpage.count_rects()):
                 left, bottom, right, top = textpage.get_rect(i)
-                text = textpage.get_text_bounded(left, bottom, right, top)
-                if text.strip():
+                text = _upright(textpage.get_text_bounded(left, bottom, right, top))
+                if text:
                     segments.append(
-                        Segment(text.strip(), number, left, right, height - top, height - bottom)
+                        Segment(text, number, left, right, height - top, height - bottom)
                     )
             boxes, images = _ink(page, number)
             ink_boxes.extend(boxes)
@@ -94,6 +94,18 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
         metadata,
         tuple(ink_boxes),
     )
+
+
+def _upright(text: str) -> str:
+    """A rectangle's text without what a slanted watermark ("CONSULTA", "DOCUMENTO
+    INFORMATIVO") drawn across it adds: that comes as extra lines inside one rectangle, and
+    a big one repeats the page's own text. Keep the rectangle's own line (its longest)."""
+    if "\n" not in text and "\r" not in text:
+        return text.strip()
+    parts = [part.strip() for part in text.replace("\r", "\n").split("\n") if part.strip()]
+    if len(parts) > 2:
+        return ""  # a watermark's box spanning several lines of the page: the text repeats
+    return max(parts, key=len, default="")
 
 
 def _ink(page: pypdfium2.PdfPage, number: int) -> tuple[list[Box], bool]:

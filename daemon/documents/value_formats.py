@@ -85,7 +85,8 @@ def modalidad(value: str) -> str | None:
 
 
 _NOT_VIGENTE = re.compile(
-    r"\b(?:BAJA|INACTIV[OA]S?|SUSPENDID[OA]S?|CANCELAD[OA]S?|VENCID[OA]S?|NO VIGENTES?)\b"
+    r"\b(?:BAJA|INACTIV[OA]S?|SUSPENDID[OA]S?|CANCELAD[OA]S?|VENCID[OA]S?|NO VIGENTES?"
+    r"|SIN DERECHOS?(?! (?:AL?|DE|A LOS) (?:LA )?(?:SERVICIO|ATENCION|ASISTENCIA)))\b"
 )
 _VIGENTE = re.compile(r"\b(?:VIGENTES?|VIGENCIA|ACTIV[OA]S?|CON DERECHOS?)\b")
 # A negation before the positive word turns it around: "sin derechos vigentes",
