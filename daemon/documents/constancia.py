@@ -48,10 +48,11 @@ LABELS = Vocabulary(
             r"|ESTATUS(?: DE (?:LA )?VIGENCIA)?(?: DE (?:LOS )?DERECHOS)?",
             r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO(?: DE (?:LA )?VIGENCIA)?"
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
+            r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),
         "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?(?:DERECHO|ACCESO) (?:AL?|DE|A LOS)"
         r" (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA) MEDIC[OA]S?(?: VIGENTE)?"
-        r"|SERVICIOS? MEDICOS?|ATENCION MEDICA",
+        r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA",
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
@@ -77,8 +78,8 @@ LABELS = Vocabulary(
         ),
         # A lone "Fecha:" on a constancia is its date, read only when nothing says which.
         "fecha_generica": r"^FECHA(?: Y HORA)?",
-        "parentesco": r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?",
-        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO )?TITULAR(?: DEL ASEGURAMIENTO)?",
+        "parentesco": r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?|TIPO DE BENEFICIARIO",
+        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO |TRABAJADOR )?TITULAR(?: DEL ASEGURAMIENTO)?",
         "cadena": r"CADENA ORIGINAL(?: DEL SELLO)?",
         "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
@@ -220,7 +221,8 @@ def _phrases(
     found: dict[str, Any], sources: dict[str, str], folded: str, doubts: list[str]
 ) -> None:
     said_not = _PHRASE_NOT_VIGENTE.search(folded)
-    said_yes = _PHRASE_VIGENTE.search(folded)
+    # "no cuenta con derechos vigentes" holds "con derechos vigentes": read the rest
+    said_yes = _PHRASE_VIGENTE.search(_PHRASE_NOT_VIGENTE.sub(" ", folded))
     phrase: bool | None = None
     if said_not and said_yes:
         doubts.append("the text says both VIGENTE and BAJA")
@@ -232,7 +234,8 @@ def _phrases(
         found["vigente"], sources["vigente"] = phrase, "phrase"
     elif phrase is not None and found["vigente"] is not phrase and _in_prose(sources, "vigente"):
         doubts.append("Situación disagrees with the text")
-    no_service, service = _PHRASE_NO_SERVICE.search(folded), _PHRASE_SERVICE.search(folded)
+    no_service = _PHRASE_NO_SERVICE.search(folded)
+    service = _PHRASE_SERVICE.search(_PHRASE_NO_SERVICE.sub(" ", folded))
     said = False if no_service else (True if service else None)
     if found.get("servicio_medico") is None and said is not None:
         found["servicio_medico"], sources["servicio_medico"] = said, "phrase"

@@ -75,7 +75,10 @@ class Vocabulary:
             for pattern in (given,) if isinstance(given, str) else given:
                 strong_only = pattern.startswith("^")
                 body = pattern.removeprefix("^")
-                compiled = re.compile(rf"(?<![A-Z0-9])(?:{body}){_TAIL}(?![A-Z0-9])")
+                if body.startswith(":"):  # a label only with its colon: "Vigente: SÍ"
+                    compiled = re.compile(rf"(?<![A-Z0-9])(?:{body[1:]})\s*[:：]")
+                else:
+                    compiled = re.compile(rf"(?<![A-Z0-9])(?:{body}){_TAIL}(?![A-Z0-9])")
                 self._patterns.append((name, compiled, strong_only))
 
     def hits(self, lines: Sequence[Line]) -> list[Hit]:
