@@ -192,10 +192,12 @@ class Vocabulary:
             if convert is None or hit.field in out:
                 continue
             stop = hits[k + 1].start if k + 1 < len(hits) else len(flow)
-            raw = _sentence(flow[hit.end : min(stop, hit.end + _WINDOW)])
-            value = convert(raw)
-            if value is not None:
-                out[hit.field] = Found(value, "label:text", raw)
+            window = flow[hit.end : min(stop, hit.end + _WINDOW)]
+            for raw in (_sentence(window), window):
+                value = convert(raw)
+                if value is not None:
+                    out[hit.field] = Found(value, "label:text", raw)
+                    break
 
 
 def empty_places(lines: Sequence[Line], hits: Sequence[Hit]) -> set[str]:
@@ -261,7 +263,9 @@ def _candidates(
     following = found[k + 1] if k + 1 < len(found) else None
     stop = following.start if following else len(segment.text)
     if not hit.strong:
-        yield "label:text", _sentence(segment.text[hit.end : min(stop, hit.end + _WINDOW)])
+        window = segment.text[hit.end : min(stop, hit.end + _WINDOW)]
+        yield "label:text", _sentence(window)
+        yield "label:text", window  # "expedido el sábado, 9 de enero": the clause goes on
         return
     inline = clean(segment.text[hit.end : stop])
     if inline:

@@ -25,7 +25,7 @@ LABELS = Vocabulary(
             r"NOMBRE(?: COMPLETO)?(?: DEL (?:ALUMNO|ALUMNA|ESTUDIANTE)(?:\(A\))?)?|NOMBRE\(S\)",
             r"^ALUMNO(?:\(A\))?|^ESTUDIANTE",
         ),
-        "matricula": r"(?:NUMERO DE |NO\.? DE )?MATRICULA(?: ESCOLAR| INSTITUCIONAL)?"
+        "matricula": r"(?:(?:NUMERO|NUM\.?|NO\.?)(?: DE)? )?MATRICULA(?: ESCOLAR| INSTITUCIONAL)?"
         r"|(?:NUMERO|NO\.?|NUM\.?) DE CONTROL",
         "curp": r"CURP",
         "programa": r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",

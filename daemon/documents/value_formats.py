@@ -74,7 +74,7 @@ def modalidad(value: str) -> str | None:
     "Modalidad 32 Seguro facultativo". A description that contradicts the number is doubt."""
     folded = fold(value)[:60]
     folded = re.sub(r"^\s*(?:MODALIDAD|MOD\.?)\s*", "", folded)
-    number = re.search(r"(?<![\d/.-])(\d{1,2})(?![\d/.:-])", folded)
+    number = re.search(r"(?<![\d/.-])(\d{1,2})(?![\d/:-]|\.\d)", folded)
     student_words = "FACULTATIVO" in folded or "ESTUDIANTE" in folded
     if number:
         value_ = str(int(number.group(1)))
