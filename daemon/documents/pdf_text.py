@@ -96,6 +96,65 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
     )
 
 
+def read_pdfium_chars(data: bytes, max_pages: int) -> tuple[Line, ...]:
+    """Text rebuilt glyph by glyph, for PDFs that place every character on its own (the
+    fast path then reads "I N STITUTO"): words are glyphs whose advance boxes touch, a
+    space is a gap of a space's width, a run ends at a gap of several ems."""
+    document = open_pdf(data, max_pages)
+    segments: list[Segment] = []
+    try:
+        for number in range(len(document)):
+            page = document[number]
+            height = page.get_height()
+            textpage = page.get_textpage()
+            segments.extend(_glyph_runs(textpage, number, height))
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return lines_of(segments)
+
+
+def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> list[Segment]:
+    raw = textpage.raw
+    box = pdfium_c.FS_RECTF()
+    runs: list[Segment] = []
+    text: list[str] = []
+    x0 = x1 = top = bottom = size = 0.0
+    for index in range(pdfium_c.FPDFText_CountChars(raw)):
+        code = pdfium_c.FPDFText_GetUnicode(raw, index)
+        if code in (0, 0xFFFE) or chr(code).isspace() or pdfium_c.FPDFText_IsGenerated(raw, index):
+            continue
+        if pdfium_c.FPDFText_GetCharAngle(raw, index) > 0.05:
+            continue  # a slanted watermark
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box)):
+            continue
+        char_size = pdfium_c.FPDFText_GetFontSize(raw, index) or (box.top - box.bottom)
+        c_top, c_bottom = height - box.top, height - box.bottom
+        same_line = text and abs(c_bottom - bottom) < 0.4 * max(size, 1.0)
+        gap = box.left - x1
+        if same_line and -0.3 * size < gap < 1.5 * size:
+            if gap > 0.15 * size:
+                text.append(" ")
+            text.append(chr(code))
+            x1 = max(x1, box.right)
+            top, bottom = min(top, c_top), max(bottom, c_bottom)
+            continue
+        if text:
+            runs.append(Segment("".join(text), number, x0, x1, top, bottom))
+        text, x0, x1, top, bottom, size = (
+            [chr(code)],
+            box.left,
+            box.right,
+            c_top,
+            c_bottom,
+            char_size,
+        )
+    if text:
+        runs.append(Segment("".join(text), number, x0, x1, top, bottom))
+    return runs
+
+
 def _upright(text: str) -> str:
     """A rectangle's text without what a slanted watermark ("CONSULTA", "DOCUMENTO
     INFORMATIVO") drawn across it adds: that comes as extra lines inside one rectangle, and

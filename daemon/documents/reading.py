@@ -18,7 +18,13 @@ from daemon.documents.constancia import parse_constancia, validation_score
 from daemon.documents.layout import Line, full_text
 from daemon.documents.limits import ReadLimits
 from daemon.documents.nss_acuse import parse_nss_acuse
-from daemon.documents.pdf_text import PdfRefused, PdfText, read_pdfium, read_pdfplumber
+from daemon.documents.pdf_text import (
+    PdfRefused,
+    PdfText,
+    read_pdfium,
+    read_pdfium_chars,
+    read_pdfplumber,
+)
 from daemon.documents.recognition import document_kind
 from daemon.documents.renuncia import parse_renuncia
 from daemon.documents.tampering import tamper_signals
@@ -104,7 +110,12 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
         return _reading(
             name, data, problem=ReadProblem.NO_TEXT, detail="PDF without a text layer (scan)"
         )
-    reading = _understand(name, data, fast.lines, fast, Confidence.TEXT, "text from pypdfium2")
+    if _split_in_glyphs(text):
+        lines = read_pdfium_chars(data, limits.max_pages)
+        reading = _understand(name, data, lines, fast, Confidence.TEXT, "text from glyphs")
+        text = full_text(lines)
+    else:
+        reading = _understand(name, data, fast.lines, fast, Confidence.TEXT, "text from pypdfium2")
     if _unsure(reading, text):
         careful = read_pdfplumber(data, limits.max_pages)
         second = _understand(
@@ -184,6 +195,12 @@ def _unsure(reading: DocumentReading, text: str) -> bool:
     if isinstance(facts, RenunciaFacts):
         return facts.nombre is None or facts.fecha is None
     return isinstance(facts, NssAcuseFacts) and not (facts.curp and facts.nombre)
+
+
+def _split_in_glyphs(text: str) -> bool:
+    """Text whose words come in pieces of one or two letters: glyphs placed one by one."""
+    words = text.split()
+    return len(words) >= 20 and sum(1 for w in words if len(w) <= 2) > 0.45 * len(words)
 
 
 def _looks_broken(text: str) -> bool:
