@@ -20,6 +20,7 @@ from daemon.domain.outcomes import Confidence, DocumentKind, Outcome
 from daemon.domain.policy import Policy
 from daemon.domain.student import RosterStatus, Student
 from tests.fixtures import documents as docs
+from tests.fixtures.corpus_b import write_corpus as write_corpus_b
 from tests.fixtures.layouts import Sample, generate, write_corpus
 from tests.unit.documents.conftest import decide, read_one
 
@@ -273,3 +274,17 @@ def test_development_corpus_meets_the_targets_and_never_answers_wrongly_negative
     assert figures["outcomes_ok"] / figures["documents"] >= 0.97
     assert figures["fields_ok"] / figures["fields_total"] >= 0.96
     assert all(Outcome(r.got) not in NEGATIVE or r.got == r.expected for r in results)
+
+
+@pytest.mark.slow
+def test_second_development_corpus_by_another_author_never_answers_wrongly_negative(
+    tmp_path: Path,
+) -> None:
+    """corpus_b was written apart from the first corpus and from the parser: other wordings,
+    arrangements, and PDFs that place glyphs one by one or split words with kerning."""
+    write_corpus_b(tmp_path, seed=0)
+    _manifest, results = evaluate(tmp_path)
+    figures = summary(results)
+    assert [(r.id, r.expected, r.got) for r in results if r.dangerous] == []
+    assert figures["outcomes_ok"] / figures["documents"] >= 0.95
+    assert figures["fields_ok"] / figures["fields_total"] >= 0.90
