@@ -37,7 +37,8 @@ LABELS = Vocabulary(
             r"(?:NOMBRE,? Y )?FIRMA(?: AUTOGRAFA)?(?: DE CONFORMIDAD)?"
             r"(?: DEL? (?:LA )?(?:ALUMNO|ALUMNA|ESTUDIANTE|INTERESADO|INTERESADA|SOLICITANTE)"
             r"(?:\(A\))?)?|RUBRICA",
-            r"^ATENTAMENTE|^PROTESTO LO NECESARIO",
+            r"^ATENTAMENTE|^A T E N T A M E N T E|^RESPETUOSAMENTE|^CORDIALMENTE"
+            r"|^PROTESTO LO NECESARIO|FIRMO|FIRMANTE",
         ),
         STOPPER: r"CUATRIMESTRE|SEMESTRE|GRUPO|TURNO|TELEFONO|CORREO(?: ELECTRONICO)?"
         r"|NSS|NUMERO DE SEGURIDAD SOCIAL",
@@ -118,8 +119,9 @@ def parse_renuncia(
     # proves nothing.
     places = empty_places(lines, hits) | _blanks(folded)
     places |= {name for name, value in _form_names(form_fields) if not value}
-    if any(hit.field == "firma" for hit in hits):
-        places.add("firma")  # the signature's place is its caption: ink there or not
+    signature_places = _signature_places(lines, hits, values.get("nombre"))  # type: ignore[arg-type]
+    if signature_places:
+        places.add("firma")  # the signature's place was seen: ink there or not
     signed_field = any("FIRMA" in fold(name) for name, _ in form_fields)
     if signed_field:
         places.add("firma")
@@ -130,7 +132,7 @@ def parse_renuncia(
         programa=values.get("programa"),
         motivo=values.get("motivo"),
         fecha=values.get("fecha"),
-        has_signature=signed_field or _signed(lines, hits, ink),
+        has_signature=signed_field or _signed(signature_places, ink),
         places=tuple(sorted(places)),
         sources=tuple(sorted(sources.items())),
     )
@@ -139,21 +141,44 @@ def parse_renuncia(
 _SIGNATURE_REACH = 150.0  # points above or below its caption where a signature is drawn
 
 
+def _signature_places(
+    lines: Sequence[Line], hits: Sequence[Hit], nombre: str | None
+) -> list[tuple[int, float, float, float, float]]:
+    """Where a signature goes: by its caption ("Firma del alumno", "Atentamente"), or over
+    the signer's name printed alone at the foot of a letter. (page, x0, top, x1, bottom)."""
+    places = []
+    for hit in hits:
+        if hit.field == "firma":
+            line = lines[hit.line]
+            places.append((line.page, hit.x0, line.top, hit.x1, line.bottom))
+    wanted = _name_key(nombre)
+    if wanted:
+        foot = {
+            page: 0.45 * max(ln.top for ln in lines if ln.page == page)
+            for page in {ln.page for ln in lines}
+        }
+        for line in lines:
+            if line.top > foot[line.page] and _name_key(line.text) == wanted:
+                first, last = line.segments[0], line.segments[-1]
+                places.append((line.page, first.x0, line.top, last.x1, line.bottom))
+    return places
+
+
+def _name_key(text: str | None) -> frozenset[str]:
+    return frozenset(re.findall(r"[A-Z]{2,}", fold(text or "")))
+
+
 def _signed(
-    lines: Sequence[Line],
-    hits: Sequence[Hit],
+    places: Sequence[tuple[int, float, float, float, float]],
     ink: Sequence[tuple[int, float, float, float, float]],
 ) -> bool:
-    """Something drawn by the signature line: not a logo in the header, not a table rule."""
-    for hit in hits:
-        if hit.field != "firma":
-            continue
-        line = lines[hit.line]
-        for page, x0, top, x1, bottom in ink:
-            if page != line.page:
+    """Something drawn by a signature's place: not a logo in the header, not a table rule."""
+    for page, px0, ptop, px1, pbottom in places:
+        for ink_page, x0, top, x1, bottom in ink:
+            if ink_page != page:
                 continue
-            near = top - _SIGNATURE_REACH <= line.bottom and bottom + _SIGNATURE_REACH >= line.top
-            beside = x1 >= hit.x0 - 160 and x0 <= hit.x1 + 160
+            near = top - _SIGNATURE_REACH <= pbottom and bottom + _SIGNATURE_REACH >= ptop
+            beside = x1 >= px0 - 160 and x0 <= px1 + 160
             if near and beside:
                 return True
     return False
