@@ -175,7 +175,8 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     labelled = labels_of(hits)
     found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
     found = {k: v for k, v in found.items() if v is not None}
-    mentioned = {hit.field for hit in hits} | LABELS.mentioned(lines)
+    # Unread: its label is on the form (a word in a footer sentence is not a field).
+    mentioned = labelled
     return ConstanciaFacts(
         **found,
         sources=tuple(sorted((k, v) for k, v in sources.items() if k in found)),

@@ -132,12 +132,6 @@ class Vocabulary:
             )
         return hits
 
-    def mentioned(self, lines: Sequence[Line]) -> set[str]:
-        """Fields whose label words appear anywhere, also across a line break."""
-        flow = " ".join(line.text for line in lines)
-        whole = Segment(flow, 0, 0.0, float(len(flow)), 0.0, 1.0)
-        return {hit.field for hit in self._hits_in(whole, -1, 0)}
-
     def labelled(self, lines: Sequence[Line]) -> set[str]:
         """Fields whose label appears as a label (not inside a sentence)."""
         return labelled(self.hits(lines))
