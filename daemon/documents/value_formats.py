@@ -120,14 +120,19 @@ def situacion(value: str) -> bool | None:
 
 def si_no(value: str) -> bool | None:
     """SI / NO, or the same said in words ("Sin derecho", "Con derecho")."""
-    words = re.findall(r"[A-Z]+", fold(value))
+    words = re.findall(r"[A-Z]+", fold(value))[:4]
     word = words[0] if words else ""
     if word in ("SI", "NO"):
         return word == "SI"
-    if word == "SIN" or (word == "NO" and len(words) > 1):
+    about = {"DERECHO", "DERECHOS", "SERVICIO", "SERVICIOS", "ATENCION", "ACCESO", "CON"}
+    if word in ("NINGUNO", "NINGUNA", "NEGATIVO", "SUSPENDIDO", "INACTIVO"):
         return False
-    if word == "CON" and len(words) > 1 and words[1].startswith("DERECHO"):
+    if word == "SIN" and len(words) > 1 and words[1] in about:
+        return False
+    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and len(words) == 1:
         return True
+    if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:
+        return not ({"NO", "SIN"} & set(words[1:]))  # "Con derecho", "Tiene derecho"
     return None
 
 
