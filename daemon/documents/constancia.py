@@ -128,6 +128,9 @@ _PHRASE_SERVICE = re.compile(
     r"(?<!NO )\b(?:CUENTA CON|TIENE|CON) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
     r"[OA]S?(?! ?:| ?(?:SI|NO)\b)"
 )
+_SERVICE_MAYBE_DENIED = re.compile(
+    r"\b(?:SIN|NO)\b[^.|]{0,30}\bMEDIC|\bMEDIC[A-Z]*\b[^.|]{0,12}?(?<![A-Z])(?:NO|SIN)\b(?!\.)"
+)
 _PHRASE_EMISSION = re.compile(
     r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
 )
@@ -175,8 +178,11 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     labelled = labels_of(hits)
     found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
     found = {k: v for k, v in found.items() if v is not None}
-    # Unread: its label is on the form (a word in a footer sentence is not a field).
-    mentioned = labelled
+    # Unread: its label is on the form (a word in a footer sentence is not a field), or
+    # the page says NO / SIN next to a medical word we could not read as a value.
+    mentioned = set(labelled)
+    if "servicio_medico" not in found and _SERVICE_MAYBE_DENIED.search(folded):
+        mentioned.add("servicio_medico")
     return ConstanciaFacts(
         **found,
         sources=tuple(sorted((k, v) for k, v in sources.items() if k in found)),
