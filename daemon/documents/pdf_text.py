@@ -63,18 +63,21 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
     try:
         segments: list[Segment] = []
         ink_boxes: list[Box] = []
-        has_images = False
+        has_images = rebuilt = False
         for number in range(len(document)):
             page = document[number]
             height = page.get_height()
             textpage = page.get_textpage()
+            runs = []
             for i in range(textpage.count_rects()):
                 left, bottom, right, top = textpage.get_rect(i)
                 text = _upright(textpage.get_text_bounded(left, bottom, right, top))
                 if text:
-                    segments.append(
-                        Segment(text, number, left, right, height - top, height - bottom)
-                    )
+                    runs.append(Segment(text, number, left, right, height - top, height - bottom))
+            if split_in_glyphs(" ".join(line.text for line in lines_of(runs))):
+                runs = _glyph_runs(textpage, number, height)
+                rebuilt = True
+            segments.extend(runs)
             boxes, images = _ink(page, number)
             ink_boxes.extend(boxes)
             has_images = has_images or images
@@ -90,32 +93,22 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
         fields,
         bool(ink_boxes),
         has_images,
-        "pypdfium2",
+        "pypdfium2 glyphs" if rebuilt else "pypdfium2",
         metadata,
         tuple(ink_boxes),
     )
 
 
-def read_pdfium_chars(data: bytes, max_pages: int) -> tuple[Line, ...]:
-    """Text rebuilt glyph by glyph, for PDFs that place every character on its own (the
-    fast path then reads "I N STITUTO"): words are glyphs whose advance boxes touch, a
-    space is a gap of a space's width, a run ends at a gap of several ems."""
-    document = open_pdf(data, max_pages)
-    segments: list[Segment] = []
-    try:
-        for number in range(len(document)):
-            page = document[number]
-            height = page.get_height()
-            textpage = page.get_textpage()
-            segments.extend(_glyph_runs(textpage, number, height))
-            textpage.close()
-            page.close()
-    finally:
-        document.close()
-    return lines_of(segments)
+def split_in_glyphs(text: str) -> bool:
+    """Words in pieces of one letter ("I N STITUTO"): glyphs placed one by one, which
+    PDFium's rectangles do not put back together."""
+    words = text.split()
+    return len(words) >= 20 and sum(1 for w in words if len(w) == 1) > 0.25 * len(words)
 
 
 def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> list[Segment]:
+    """A page's text rebuilt glyph by glyph: a word is glyphs whose advance boxes touch, a
+    space a gap of a space's width, a run ends at a gap of a couple of ems."""
     raw = textpage.raw
     box = pdfium_c.FS_RECTF()
     runs: list[Segment] = []
@@ -123,13 +116,13 @@ def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> 
     x0 = x1 = top = bottom = size = 0.0
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
         code = pdfium_c.FPDFText_GetUnicode(raw, index)
-        if code in (0, 0xFFFE) or chr(code).isspace() or pdfium_c.FPDFText_IsGenerated(raw, index):
+        if code in (0, 0xFFFE) or chr(code).isspace():
             continue
-        if pdfium_c.FPDFText_GetCharAngle(raw, index) > 0.05:
-            continue  # a slanted watermark
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box)):
             continue
-        char_size = pdfium_c.FPDFText_GetFontSize(raw, index) or (box.top - box.bottom)
+        char_size = box.top - box.bottom  # a loose box is about one em high
+        if char_size > 3 * max(size, 1.0) and text:
+            continue  # a slanted watermark's glyph spans lines
         c_top, c_bottom = height - box.top, height - box.bottom
         same_line = text and abs(c_bottom - bottom) < 0.4 * max(size, 1.0)
         gap = box.left - x1

@@ -22,7 +22,6 @@ from daemon.documents.pdf_text import (
     PdfRefused,
     PdfText,
     read_pdfium,
-    read_pdfium_chars,
     read_pdfplumber,
 )
 from daemon.documents.recognition import document_kind
@@ -110,12 +109,7 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
         return _reading(
             name, data, problem=ReadProblem.NO_TEXT, detail="PDF without a text layer (scan)"
         )
-    if _split_in_glyphs(text):
-        lines = read_pdfium_chars(data, limits.max_pages)
-        reading = _understand(name, data, lines, fast, Confidence.TEXT, "text from glyphs")
-        text = full_text(lines)
-    else:
-        reading = _understand(name, data, fast.lines, fast, Confidence.TEXT, "text from pypdfium2")
+    reading = _understand(name, data, fast.lines, fast, Confidence.TEXT, f"text from {fast.source}")
     if _unsure(reading, text):
         careful = read_pdfplumber(data, limits.max_pages)
         second = _understand(
@@ -195,12 +189,6 @@ def _unsure(reading: DocumentReading, text: str) -> bool:
     if isinstance(facts, RenunciaFacts):
         return facts.nombre is None or facts.fecha is None
     return isinstance(facts, NssAcuseFacts) and not (facts.curp and facts.nombre)
-
-
-def _split_in_glyphs(text: str) -> bool:
-    """Text whose words come in pieces of one or two letters: glyphs placed one by one."""
-    words = text.split()
-    return len(words) >= 20 and sum(1 for w in words if len(w) <= 2) > 0.45 * len(words)
 
 
 def _looks_broken(text: str) -> bool:
