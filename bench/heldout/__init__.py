@@ -1,0 +1,1 @@
+"""Held-out document corpus (producers unseen by the parser)."""
