@@ -59,14 +59,19 @@ LABELS = Vocabulary(
         r"(?: ?/ ?REGIMEN)?|MOD\.|TIPO DE (?:ASEGURAMIENTO|AFILIACION|SEGURO)"
         r"|REGIMEN(?: DE ASEGURAMIENTO)?",
         "patron": r"NOMBRE O RAZON SOCIAL(?: DEL PATRON)?|RAZON SOCIAL(?: DEL PATRON)?"
-        r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO)?|EMPLEADOR|SUJETO OBLIGADO"
+        r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
+        r"|EMPLEADOR|SUJETO OBLIGADO"
         r"|A CARGO DE(?:L PATRON)?",
-        "tipo_ultimo_movimiento": r"TIPO (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)"
-        r"(?: AFILIATORIO)?|ULT(?:IMO|\.)? MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
+        "tipo_ultimo_movimiento": (
+            r"TIPO (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"
+            r"|ULT(?:IMO|\.)? MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
+            r"^MOVIMIENTO",
+        ),
         "fecha_ultimo_movimiento": r"FECHA (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)"
-        r"(?: AFILIATORIO)?|FECHA DE ALTA ?/ ?BAJA"
+        r"(?: AFILIATORIO)?|F\. ?MOV(?:IMIENTO|\.)|FECHA DE ALTA ?/ ?BAJA"
         r"|MOVIMIENTO AFILIATORIO FUE [A-Z]+ CON FECHA|MOVIMIENTO [A-Z ]{0,30}? CON FECHA(?: DE)?",
-        "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|SUBDELEGACION|OOAD|ORGANO DE OPERACION"
+        "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|DELEG\.|SUBDELEGACION|OOAD"
+        r"|ORGANO DE OPERACION"
         r" ADMINISTRATIVA(?: DESCONCENTRADA)?",
         "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR(?: DE ADSCRIPCION)?"
         r"|CLINICA(?: DE ADSCRIPCION)?",
@@ -99,7 +104,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "servicio_medico": vf.si_no,
     "registro_patronal": vf.registro,
     "modalidad": vf.modalidad,
-    "patron": vf.text,
+    "patron": vf.organization,
     "tipo_ultimo_movimiento": vf.movement,
     "fecha_ultimo_movimiento": parse_spanish_date,
     "delegacion": vf.text,

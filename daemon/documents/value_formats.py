@@ -151,6 +151,15 @@ def text(value: str) -> str | None:
     return found if found and any(ch.isalnum() for ch in found) else None
 
 
+def organization(value: str) -> str | None:
+    """An employer's name: two words at least, starting with a letter ("/ Institución" is the
+    rest of a label, "Movimiento" the next header)."""
+    found = clean(value)
+    if not found or not found[0].isalpha() or len(found.split()) < 2:
+        return None
+    return found
+
+
 def umf(value: str) -> str | None:
     """The clinic number: "023", "UMF 23", "No. 23 (Coyoacán)"."""
     match = re.search(r"(?<!\d)(\d{1,4})(?!\d)", value[:40])
