@@ -82,11 +82,45 @@ class Vocabulary:
                 self._patterns.append((name, compiled, strong_only))
 
     def hits(self, lines: Sequence[Line]) -> list[Hit]:
-        found: list[Hit] = []
+        by_segment: dict[tuple[int, int], list[Hit]] = {}
         for li, line in enumerate(lines):
             for si, segment in enumerate(line.segments):
-                found.extend(self._hits_in(segment, li, si))
-        return found
+                found = self._hits_in(segment, li, si)
+                if found:
+                    by_segment[(li, si)] = found
+        self._wrapped_labels(lines, by_segment)
+        return [hit for key in sorted(by_segment) for hit in by_segment[key]]
+
+    def _wrapped_labels(
+        self, lines: Sequence[Line], by_segment: dict[tuple[int, int], list[Hit]]
+    ) -> None:
+        """A grid's header cell wrapped over two lines ("CON DERECHO A ATENCIÓN" / "MÉDICA"):
+        the label is both pieces, and the lower piece is label, not the value."""
+        for li in range(len(lines) - 1):
+            line, nxt = lines[li], lines[li + 1]
+            height = max(line.bottom - line.top, 1.0)
+            if nxt.page != line.page or nxt.top - line.bottom > 1.6 * height:
+                continue
+            for si, top in enumerate(line.segments):
+                for sj, low in enumerate(nxt.segments):
+                    if abs(low.x0 - top.x0) > 4 or (li + 1, sj) in by_segment:
+                        continue
+                    joined = Segment(
+                        f"{top.text} {low.text}", top.page, top.x0, top.x1, top.top, top.bottom
+                    )
+                    longer = [h for h in self._hits_in(joined, li, si) if h.end > len(top.text) + 1]
+                    if not longer or longer[0].field == STOPPER:
+                        continue
+                    label = longer[0]
+                    kept = [h for h in by_segment.get((li, si), []) if h.end <= label.start]
+                    by_segment[(li, si)] = [
+                        *kept,
+                        Hit(label.field, li, si, label.start, len(top.text), label.x0, top.x1,
+                            label.colon, label.in_header),
+                    ]  # fmt: skip
+                    by_segment[(li + 1, sj)] = [
+                        Hit(STOPPER, li + 1, sj, 0, len(low.text), low.x0, low.x1, False)
+                    ]
 
     def _hits_in(self, segment: Segment, li: int, si: int) -> list[Hit]:
         folded = fold(segment.text)
