@@ -46,7 +46,7 @@ LABELS = Vocabulary(
         "vigente": (
             r"SITUACION(?: ACTUAL)?(?: DEL ASEGURADO)?(?: DE (?:LA )?VIGENCIA)?"
             r"|ESTATUS(?: DE (?:LA )?VIGENCIA)?(?: DE (?:LOS )?DERECHOS)?",
-            r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO(?: DE (?:LA )?VIGENCIA)?"
+            r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO DE (?:LA )?VIGENCIA|^:ESTADO"
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
             r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),

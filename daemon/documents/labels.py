@@ -386,11 +386,12 @@ def _below(
     label_line = lines[hit.line]
     height = max(label_line.bottom - label_line.top, 1.0)
     right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
+    reference = label_line.bottom  # the header's last line: a wrapped label moves it down
     for lj in range(hit.line + 1, min(hit.line + 4, len(lines))):
         below = lines[lj]
         if below.page != label_line.page:
             return
-        if below.top - label_line.bottom > max(4.5 * height, 24.0):
+        if below.top - reference > max(4.5 * height, 24.0):
             return  # PDFium's boxes are cap-height tight: a row pitch is several of them
         for sj, candidate in enumerate(below.segments):
             part = _under(candidate, hit.x0, right_edge)
@@ -399,6 +400,7 @@ def _below(
             labels = by_segment.get((lj, sj))
             if labels and labels[0].start == 0:
                 if _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1:
+                    reference = below.bottom
                     break  # a label right under this one: a header row (grid), look lower
                 if _starts_near(labels[0], hit.x0, right_edge):
                     return  # the next field's row: this label has no value below it
