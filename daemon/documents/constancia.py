@@ -134,7 +134,8 @@ _PHRASE_SERVICE = re.compile(
     r"[OA]S?(?! ?:| ?(?:SI|NO)\b)"
 )
 _SERVICE_MAYBE_DENIED = re.compile(
-    r"\b(?:SIN|NO)\b[^.|]{0,30}\bMEDIC|\bMEDIC[A-Z]*\b[^.|]{0,12}?(?<![A-Z])(?:NO|SIN)\b(?!\.)"
+    r"\b(?:SIN|NO TIENE|NO CUENTA CON)\s+(?:DERECHO|SERVICIO|ATENCION|ACCESO)[^.|]{0,20}MEDIC"
+    r"|\bMEDIC[A-Z]*\s*:?\s*(?:NO|SIN)\b(?!\.)"
 )
 _PHRASE_EMISSION = re.compile(
     r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
