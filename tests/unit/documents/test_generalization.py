@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.document_accuracy import evaluate, summary
+from bench.document_accuracy import NEGATIVE, evaluate, summary
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, lines_of
 from daemon.documents.ocr_repair import repaired_curp, repaired_nss
@@ -28,16 +28,6 @@ from tests.unit.documents.conftest import decide, read_one
 @pytest.fixture(scope="module")
 def dev_samples() -> list[Sample]:
     return generate(seed=0)
-
-
-NEGATIVE = {
-    Outcome.TOO_OLD,
-    Outcome.REGISTERED_ELSEWHERE,
-    Outcome.COVERED_OTHER_REGIME,
-    Outcome.IDENTITY_MISMATCH,
-    Outcome.NOT_ENROLLED,
-    Outcome.WAIVER_INCOMPLETE,
-}
 
 
 def _lines(*rows: list[tuple[str, float]]) -> tuple[Line, ...]:
