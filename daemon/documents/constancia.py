@@ -27,7 +27,7 @@ from daemon.documents.layout import Line, fold, full_text
 from daemon.documents.ocr_repair import repaired_curp, repaired_nss
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import ConstanciaFacts
-from daemon.domain.identifiers import curp_is_valid, nss_is_valid
+from daemon.domain.identifiers import curp_birth_date, curp_is_valid, nss_is_valid
 
 LABELS = Vocabulary(
     {
@@ -288,8 +288,6 @@ def validation_score(facts: ConstanciaFacts) -> int:
         score += 3
     if curp_is_valid(facts.curp):
         score += 3
-        from daemon.domain.identifiers import curp_birth_date
-
         if facts.fecha_nacimiento and curp_birth_date(facts.curp or "") == facts.fecha_nacimiento:
             score += 1
     score += 2 * sum(v is not None for v in (facts.fecha_expedicion, facts.vigente))

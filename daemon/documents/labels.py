@@ -166,10 +166,6 @@ class Vocabulary:
             )
         return hits
 
-    def labelled(self, lines: Sequence[Line]) -> set[str]:
-        """Fields whose label appears as a label (not inside a sentence)."""
-        return labelled(self.hits(lines))
-
     def read(
         self,
         lines: Sequence[Line],
