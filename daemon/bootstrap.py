@@ -61,7 +61,7 @@ class App:
         from daemon.mail.compose import Renderer
 
         templates = self.settings.templates_dir
-        return Renderer(templates)
+        return Renderer(templates, tz=self.settings.tz)
 
     def close(self) -> None:
         """Release the database connections, if any were opened (CLI exit, in-process use)."""
@@ -73,7 +73,7 @@ class App:
         from daemon.mail.compose import Renderer
 
         policy = load_policy(self.settings)
-        renderer = Renderer(self.settings.templates_dir)
+        renderer = Renderer(self.settings.templates_dir, tz=self.settings.tz)
         problems = renderer.check_all(policy)
         if problems:
             raise ConfigError("templates refused: " + "; ".join(problems))

@@ -124,7 +124,7 @@ def decisions(app: App, since: str | None, as_json: bool) -> None:
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=app.settings.tz)
     with transaction(app.sessions) as session:
-        for row in reports.decisions(session, moment):
+        for row in reports.decisions(session, moment, tz=app.settings.tz):
             _emit(row, as_json, ("received_at", "sender", "matricula", "outcome", "reply_status"))
 
 
@@ -135,7 +135,7 @@ def decisions(app: App, since: str | None, as_json: bool) -> None:
 def outbox(app: App, status: str | None, as_json: bool) -> None:
     """Outgoing mail: replies, reminders, digests, with delivery status and errors."""
     with transaction(app.sessions) as session:
-        for row in reports.outbox(session, status):
+        for row in reports.outbox(session, status, tz=app.settings.tz):
             _emit(row, as_json, ("created_at", "status", "purpose", "template", "recipient"))
 
 

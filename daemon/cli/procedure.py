@@ -14,12 +14,15 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
 from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
 from daemon.domain.calendar import local_date
+from daemon.domain.procedure_state import baja_pending
 from daemon.services.digest import send_digest
 from daemon.services.procedure_actions import (
     ActionReport,
@@ -35,6 +38,7 @@ from daemon.services.procedure_actions import (
 )
 from daemon.services.purge import apply_purge, plan_purge
 from daemon.services.reminders import Mailing, queue_notices, sweep
+from daemon.services.reports import local_time
 from daemon.services.terms import add_term, list_terms
 from daemon.store.db import require_current_schema, transaction
 
@@ -213,7 +217,9 @@ def bajas_pending(app: App, as_csv: bool) -> None:
 
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
-        cases = [c for c in load_cases(session, app.settings.tz) if c.baja_pending]
+        cases = [
+            c for c in load_cases(session, app.settings.tz) if baja_pending(c, app.policy.procedure)
+        ]
     if as_csv:
         sys.stdout.write(movements_csv(cases, [c.matricula for c in cases]).decode())
         return
@@ -229,7 +235,12 @@ def bajas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Mark bajas done at IMSS."""
-    _apply(app, mark_bajas_done, _matriculas(matriculas, from_file), now, as_json)
+    rules = app.policy.procedure
+
+    def mark(session: Session, matriculas: Sequence[str], **kwargs: Any) -> ActionReport:
+        return mark_bajas_done(session, matriculas, rules=rules, **kwargs)
+
+    _apply(app, mark, _matriculas(matriculas, from_file), now, as_json)
 
 
 # --- credentials ------------------------------------------------------------------------
@@ -392,17 +403,20 @@ def student(app: App, matricula: str, as_json: bool) -> None:
     if not cases and not events:
         raise click.ClickException(f"no student {matricula}")
     if as_json:
+        for event in events:
+            event["at"] = local_time(event["at"], app.settings.tz)
         click.echo(json.dumps(events, default=str, ensure_ascii=False))
         return
     for case in cases:
         s = case.student
         click.echo(f"{s.matricula}  {s.nombre_completo}  {s.status}  {s.reply_address()}")
         click.echo(
-            f"  documento: {case.on_file or '-'}  alta: {case.alta.done_at if case.alta else '-'}"
+            f"  documento: {case.on_file or '-'}"
+            f"  alta: {local_time(case.alta.done_at, app.settings.tz) if case.alta else '-'}"
             f"  credencial: {case.delivered_on or ('impresa' if case.printed else '-')}"
         )
     for event in events:
-        at = event["at"].astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
+        at = local_time(event["at"], app.settings.tz)
         click.echo(f"{at}  {event['event']}  {event['detail']}")
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from daemon.domain import service_levels
 from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.imss_forms import imss_csv
 from daemon.domain.outcomes import NEEDS_STAFF_REVIEW, Outcome
-from daemon.domain.policy import CoveredOtherRegime, Policy
-from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term
+from daemon.domain.policy import CoveredOtherRegime, Policy, ProcedureRules
+from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term, baja_pending
 from daemon.domain.reminders import request_window
 
 
@@ -46,6 +47,12 @@ class Overdue:
     business_days: int
     limit: int
     corrective_action: str
+    due: date | None = None  # the last day in time
+    corrective_due: date | None = None  # credential: deliver by then at the latest
+    document_on: date | None = None  # when the student's document arrived
+    # The document came after the term's section-8 deadline: the miss is on record (the
+    # criterion is the term's), and staff and Rectoría see why.
+    late_document: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +125,7 @@ class Digest:
     outbox_failures: tuple[OutboxFailure, ...]
     indicators: tuple[Indicator, ...]
     health: tuple[MailboxHealth, ...]
+    uncollected: tuple[StudentLine, ...] = ()  # printed, pickup window over, not collected
     bajas_list_due: date | None = None  # ask Control Escolar for the leave list since then
     next_movement: date | None = None
     notes: tuple[str, ...] = field(default=())
@@ -150,50 +158,38 @@ def build_digest(
     rules = policy.procedure
     altas, bajas, subdelegacion, to_print, to_deliver, no_document = [], [], [], [], [], []
     overdue: list[Overdue] = []
+    uncollected: list[StudentLine] = []
     for case in cases:
-        if case.alta_pending and case.student.status.is_enrolled:
+        if case.alta_pending:
             altas.append(_line(case, f"{case.on_file}", case.alta_requested_on))
-            started = _sla_start(case, case.alta_requested_on)
-            elapsed = calendar.elapsed(started, today)
-            if elapsed > rules.alta_sla:
-                overdue.append(
-                    Overdue(
-                        OverdueKind.ALTA,
-                        case.matricula,
-                        case.student.nombre_completo,
-                        started,
-                        elapsed,
-                        rules.alta_sla,
-                        "Realizar el alta de manera inmediata",
-                    )
-                )
+            late = _alta_overdue(case, today, rules, calendar)
+            if late is not None:
+                overdue.append(late)
         if case.subdelegacion and case.alta_requested_on is not None:
             detail = "IMSS no asignó NSS en línea: solicitarlo en la Subdelegación"
             subdelegacion.append(_line(case, detail, case.alta_requested_on))
-        if case.baja_pending:
+        if baja_pending(case, rules):
             why = "solicitó su baja" if case.baja_requested_on else str(case.student.status)
             bajas.append(_line(case, why, case.baja_requested_on))
-        if case.student.status.is_enrolled and case.on_file is not None and not case.delivered_on:
+        if (
+            case.student.status.is_enrolled
+            and case.needs_card
+            and case.on_file is not None
+            and not case.delivered_on
+        ):
             if case.in_print_queue:
                 to_print.append(_line(case, str(case.on_file), case.on_file_on))
+            elif case.printed is not None and today > case.printed.pickup_until:
+                window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"
+                uncollected.append(
+                    _line(case, f"no la recogió ({window})", case.printed.printed_on)
+                )
             elif case.printed is not None:
                 window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"
                 to_deliver.append(_line(case, f"entrega {window}", case.printed.printed_on))
-            started = _sla_start(case, case.on_file_on)
-            elapsed = calendar.elapsed(started, today)
-            if elapsed > rules.credential_sla:
-                overdue.append(
-                    Overdue(
-                        OverdueKind.CREDENTIAL,
-                        case.matricula,
-                        case.student.nombre_completo,
-                        started,
-                        elapsed,
-                        rules.credential_sla,
-                        f"Entregar la credencial en máximo {rules.credential_corrective_days} "
-                        "días hábiles",
-                    )
-                )
+            late = _credential_overdue(case, today, rules, calendar)
+            if late is not None:
+                overdue.append(late)
         window = request_window(case, policy, calendar)
         if (
             window
@@ -211,6 +207,7 @@ def build_digest(
         subdelegacion=tuple(subdelegacion),
         to_print=tuple(to_print),
         to_deliver=tuple(to_deliver),
+        uncollected=tuple(uncollected),
         overdue=tuple(sorted(overdue, key=lambda o: (-o.business_days, o.matricula))),
         no_document=tuple(no_document),
         review=tuple(facts.review),
@@ -229,10 +226,53 @@ def _line(case: StudentCase, detail: str, since: date | None) -> StudentLine:
     )
 
 
-def _sla_start(case: StudentCase, received: date | None) -> date:
-    """SLAs run from term start, or from the document when it came later."""
-    starts = [d for d in (case.term.starts_on if case.term else None, received) if d]
-    return max(starts) if starts else (received or date.min)
+def _alta_overdue(
+    case: StudentCase, today: date, rules: ProcedureRules, calendar: BusinessCalendar
+) -> Overdue | None:
+    due = service_levels.alta_due(case, rules, calendar)
+    start = service_levels.clock_start(case, calendar)
+    if due is None or start is None or today <= due:
+        return None
+    return Overdue(
+        OverdueKind.ALTA,
+        case.matricula,
+        case.student.nombre_completo,
+        start,
+        calendar.elapsed(start, today),
+        rules.alta_sla,
+        "Realizar el alta de manera inmediata",
+        due=due,
+        document_on=case.alta_requested_on,
+        late_document=case.alta_requested_on is not None and case.alta_requested_on > due,
+    )
+
+
+def _credential_overdue(
+    case: StudentCase, today: date, rules: ProcedureRules, calendar: BusinessCalendar
+) -> Overdue | None:
+    due = service_levels.credential_due(case, rules, calendar)
+    start = service_levels.clock_start(case, calendar)
+    if due is None or start is None or today <= due:
+        return None
+    if service_levels.credential_in_time(case, due):
+        return None
+    corrective = service_levels.corrective_due(due, rules, calendar)
+    action = f"Entregar a más tardar el {corrective:%d/%m/%Y}"
+    if today > corrective:
+        action += " (acción correctiva vencida)"
+    return Overdue(
+        OverdueKind.CREDENTIAL,
+        case.matricula,
+        case.student.nombre_completo,
+        start,
+        calendar.elapsed(start, today),
+        rules.credential_sla,
+        action,
+        due=due,
+        corrective_due=corrective,
+        document_on=case.on_file_on,
+        late_document=service_levels.arrived_after_section_8(case, rules, calendar),
+    )
 
 
 def _bajas_list_due(

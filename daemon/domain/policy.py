@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from daemon.domain.student import RosterStatus
+
 _STRICT = {"extra": "forbid"}
 
 
@@ -79,6 +81,10 @@ class ProcedureRules:
     resello_reminder_before: int = 3
     bajas_list_after: int = 20
     nss_acuse_within_days: int = 0  # high schools: 3 calendar days after enrolment; 0 = off
+    # Roster statuses that end the insurance we gave: PAB-24 paso 11 deregisters only the
+    # bajas definitivas (a student on leave keeps it); a high school (seed 004) ends it at a
+    # baja temporal or definitiva.
+    coverage_ends_with: tuple[RosterStatus, ...] = (RosterStatus.BAJA_DEFINITIVA,)
 
 
 @dataclass(frozen=True, slots=True)

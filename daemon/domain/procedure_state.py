@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from daemon.domain.outcomes import Outcome
+from daemon.domain.policy import ProcedureRules
 from daemon.domain.student import Student
 
 # A valid document on file: the request reminders stop, the student enters the print queue.
@@ -91,23 +92,42 @@ class StudentCase:
 
     @property
     def alta_pending(self) -> bool:
-        return self.alta_requested_on is not None and not self.subdelegacion
+        """On the list of altas to register at IMSS: the digest, ``altas pending`` and its
+        CSV all read this one property, so they can never disagree. Only students enrolled
+        this term (ACTIVO, ESTADÍA) are registered; a withdrawn one is not."""
+        return (
+            self.alta_requested_on is not None
+            and not self.subdelegacion
+            and self.student.status.is_enrolled
+        )
+
+    @property
+    def needs_card(self) -> bool:
+        """Policy 4.1: the card is issued at the start of studies. A returning student who
+        sends a constancia (for an alta, say) re-stamps the card they have (resello)."""
+        return self.student.new_entry or self.student.term_number <= 1
 
     @property
     def in_print_queue(self) -> bool:
-        return self.on_file is not None and self.printed is None and self.delivered_on is None
+        return (
+            self.needs_card
+            and self.on_file is not None
+            and self.printed is None
+            and self.delivered_on is None
+        )
 
     @property
     def awaiting_pickup(self) -> bool:
         return self.printed is not None and self.delivered_on is None
 
-    @property
-    def baja_pending(self) -> bool:
-        """Insured by us and now on leave, withdrawn, or asking for it, with no baja since."""
-        if not self.insured_here:
-            return False
-        if self.baja_done_at is not None and (
-            self.alta is None or self.baja_done_at >= self.alta.done_at
-        ):
-            return False
-        return not self.student.status.is_enrolled or self.baja_requested_on is not None
+
+def baja_pending(case: StudentCase, rules: ProcedureRules) -> bool:
+    """Insured by us, with no baja since, and either asking for it or in a roster status
+    that ends the coverage under this profile (``coverage_ends_with``)."""
+    if not case.insured_here:
+        return False
+    if case.baja_done_at is not None and (
+        case.alta is None or case.baja_done_at >= case.alta.done_at
+    ):
+        return False
+    return case.student.status in rules.coverage_ends_with or case.baja_requested_on is not None

@@ -18,7 +18,7 @@ from typing import Any
 
 from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.policy import Policy
-from daemon.domain.procedure_state import StudentCase
+from daemon.domain.procedure_state import StudentCase, baja_pending
 
 
 class ReminderKind(StrEnum):
@@ -147,7 +147,7 @@ def _alta(
     case: StudentCase, now: datetime, today: date, policy: Policy, calendar: BusinessCalendar
 ) -> Iterator[Reminder]:
     alta = case.alta
-    if alta is None or alta.done_at > now or case.baja_pending:
+    if alta is None or alta.done_at > now or baja_pending(case, policy.procedure):
         return
     yield Reminder(ReminderKind.ALTA_DONE, case, f"alta_done:{case.matricula}:{alta.action_id}")
     carnet_at = alta.done_at + timedelta(hours=policy.procedure.carnet_after_hours)

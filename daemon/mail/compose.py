@@ -24,6 +24,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -72,6 +73,9 @@ def default_templates_dir() -> Path:
     raise ConfigError("cannot find the templates/email directory; set templates_dir")
 
 
+SCHOOL_TZ = ZoneInfo("America/Mexico_City")  # the config's default [school] timezone
+
+
 def fecha(value: date) -> str:
     """18 de noviembre de 2026"""
     return f"{value.day} de {_MONTHS[value.month - 1]} de {value.year}"
@@ -88,22 +92,36 @@ def dia(value: date) -> str:
 
 
 def fecha_hora(value: datetime) -> str:
-    """18 de noviembre de 2026, 14:05 h (in the time zone the datetime carries)."""
+    """18 de noviembre de 2026, 14:05 h"""
     return f"{fecha(value)}, {value:%H:%M} h"
+
+
+def hora(value: datetime) -> str:
+    """14:05 h"""
+    return f"{value:%H:%M} h"
+
+
+def school_time_filters(tz: ZoneInfo) -> dict[str, Callable[..., Any]]:
+    """The date filters, each first moving an aware datetime to the school's time zone:
+    the store keeps UTC, and a mail written at 19:21 in Mexico City must say that day and
+    that hour, not UTC's. Plain dates are already local dates and pass as they are."""
+
+    def local(value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(tz)
+        return value
+
+    plain = {"fecha": fecha, "fecha_corta": fecha_corta, "dia": dia}
+    timed = {"fecha_hora": fecha_hora, "hora": hora}
+    filters: dict[str, Callable[..., Any]] = {}
+    for name, render in (plain | timed).items():
+        filters[name] = lambda value, render=render: render(local(value))
+    return filters
 
 
 def lineas(value: str) -> list[str]:
     """A multi-line ``[texts]`` entry as a list of non-empty lines (for bullet lists)."""
     return [line.strip().lstrip("-•").strip() for line in value.splitlines() if line.strip()]
-
-
-_FILTERS: dict[str, Callable[..., Any]] = {
-    "fecha": fecha,
-    "fecha_corta": fecha_corta,
-    "dia": dia,
-    "fecha_hora": fecha_hora,
-    "lineas": lineas,
-}
 
 
 def _finalize(value: Any) -> Any:
@@ -112,7 +130,8 @@ def _finalize(value: Any) -> Any:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(self, templates_dir: Path | None = None, *, tz: ZoneInfo = SCHOOL_TZ) -> None:
+        self.tz = tz
         self.templates_dir = templates_dir or default_templates_dir()
         if not self.templates_dir.is_dir():
             raise ConfigError(f"templates_dir {self.templates_dir} is not a directory")
@@ -127,7 +146,7 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_finalize,
         )
-        self._env.filters.update(_FILTERS)
+        self._env.filters.update(school_time_filters(tz), lineas=lineas)
 
     def names(self) -> list[str]:
         """Every mail this directory can render (a text template without layouts/partials)."""

@@ -90,6 +90,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
         "subdelegacion": digest.subdelegacion,
         "to_print": digest.to_print,
         "to_deliver": digest.to_deliver,
+        "uncollected": digest.uncollected,
         "overdue": digest.overdue,
         "no_document": digest.no_document,
         "review": digest.review,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from daemon.domain.calendar import local_date
 from daemon.domain.classification import ACUSE_NOT_ENOUGH
 from daemon.domain.outcomes import Outcome
+from daemon.domain.policy import ProcedureRules
 from daemon.domain.procedure_state import (
     NEEDS_ALTA,
     ON_FILE,
@@ -30,6 +31,7 @@ from daemon.domain.procedure_state import (
     PrintedCredential,
     StudentCase,
     Term,
+    baja_pending,
 )
 from daemon.store.procedure import (
     ActionKind,
@@ -228,6 +230,8 @@ def mark_altas_done(
         case = cases.get(matricula)
         if case is None:
             report.rejected.append((matricula, "no está en el padrón"))
+        elif case.alta_requested_on is not None and not case.student.status.is_enrolled:
+            report.rejected.append((matricula, f"estatus {case.student.status}: no se da de alta"))
         elif case.alta_requested_on is None:
             report.rejected.append((matricula, "no tiene alta pendiente"))
         else:
@@ -237,15 +241,22 @@ def mark_altas_done(
 
 
 def mark_bajas_done(
-    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+    session: Session,
+    matriculas: Sequence[str],
+    *,
+    actor: str,
+    now: datetime,
+    tz: ZoneInfo,
+    rules: ProcedureRules,
 ) -> ActionReport:
+    """Staff deregistered these students at IMSS (PAB-24 paso 11)."""
     report = ActionReport("bajas_hechas")
     cases = _cases_by_matricula(session, matriculas, tz)
     for matricula in _unique(matriculas):
         case = cases.get(matricula)
         if case is None:
             report.rejected.append((matricula, "no está en el padrón"))
-        elif not case.baja_pending:
+        elif not baja_pending(case, rules):
             report.rejected.append((matricula, "no está en la lista de bajas"))
         else:
             _act(session, matricula, ActionKind.BAJA_DONE, actor, now)

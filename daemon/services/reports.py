@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,15 @@ DECISION_FIELDS = (
 )
 
 
-def decisions(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+def local_time(value: datetime, tz: ZoneInfo) -> str:
+    """ISO 8601 in the school's time zone, to the minute: what staff and sysadmins read is
+    the wall clock of the office, never UTC (the offset stays, for scripts)."""
+    return value.astimezone(tz).isoformat(timespec="minutes")
+
+
+def decisions(
+    session: Session, since: datetime | None = None, *, tz: ZoneInfo
+) -> Iterator[dict[str, Any]]:
     """One object per decision, oldest first, with the status of the reply it caused."""
     query = (
         select(DecisionRow, InboundMessageRow, DocumentRow)
@@ -39,7 +48,7 @@ def decisions(session: Session, since: datetime | None = None) -> Iterator[dict[
         fields = document.fields if document is not None else {}
         yield {
             "message_id": message.message_id or None,
-            "received_at": message.received_at.isoformat(),
+            "received_at": local_time(message.received_at, tz),
             "sender": message.sender,
             "matricula": decision.matricula,
             "document": document.kind if document is not None else None,
@@ -57,7 +66,9 @@ def _reply_status_by_message(session: Session) -> dict[int, str]:
     return {message_pk: status for message_pk, status in session.execute(query)}
 
 
-def outbox(session: Session, status: str | None = None) -> Iterator[dict[str, Any]]:
+def outbox(
+    session: Session, status: str | None = None, *, tz: ZoneInfo
+) -> Iterator[dict[str, Any]]:
     query = select(OutboxRow).order_by(OutboxRow.id)
     if status:
         query = query.where(OutboxRow.status == status)
@@ -70,9 +81,9 @@ def outbox(session: Session, status: str | None = None) -> Iterator[dict[str, An
             "subject": row.subject,
             "status": row.status,
             "attempts": row.attempts,
-            "created_at": row.created_at.isoformat(),
-            "next_attempt_at": row.next_attempt_at.isoformat(),
-            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "created_at": local_time(row.created_at, tz),
+            "next_attempt_at": local_time(row.next_attempt_at, tz),
+            "sent_at": local_time(row.sent_at, tz) if row.sent_at else None,
             "last_error": row.last_error or None,
             "matricula": row.matricula,
         }

@@ -139,7 +139,14 @@ def apply_command(
         case CommandKind.ALTAS_DONE:
             return mark_altas_done(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.BAJAS_DONE:
-            return mark_bajas_done(session, command.matriculas, actor=actor, now=now, tz=tz)
+            return mark_bajas_done(
+                session,
+                command.matriculas,
+                actor=actor,
+                now=now,
+                tz=tz,
+                rules=policy.procedure,
+            )
         case CommandKind.DELIVERED:
             return record_delivered(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.RESELLO_DONE:

@@ -415,13 +415,42 @@ def test_digest_shows_overdue_items_with_days_and_corrective_action(
 ) -> None:
     context = renderer.samples(policy, TODAY)["digest"][0]
     mail = renderer.render("digest", context)
-    assert "17 días hábiles desde el 23/10/2026 (plazo: 15)" in mail.text
+    assert "17 días hábiles desde el 23/10/2026 (plazo: 15, vencía el 13/11/2026)" in mail.text
+    assert "entregó su documento el 17/11/2026, después del plazo" in mail.text
+    assert "CREDENCIALES NO RECOGIDAS: TERMINÓ SU PERIODO DE ENTREGA (1)" in mail.text
     assert "Acción correctiva: Realizar el alta de manera inmediata" in mail.text
     assert "alguien@example.com: Datos que no coinciden con el remitente" in mail.text
     assert "180 de 200 (90.0 %)" in mail.text
     assert "NSS POR SOLICITAR EN LA SUBDELEGACIÓN (1)" in mail.text
     assert "LUIS &lt;PÉREZ&gt; &amp; CÍA" in mail.html
     assert mail.subject.startswith("Resumen diario 18/11/2026: 2 altas, 1 baja")
+
+
+def test_times_staff_read_are_the_schools_wall_clock_not_utc(
+    renderer: Renderer, policy: Policy
+) -> None:
+    """The store keeps UTC: a review item received at 18:59 UTC is 12:59 in Mexico City,
+    and the previous digest of 13:30 UTC was the 07:30 one."""
+    context = renderer.samples(policy, TODAY)["digest"][0]
+    utc = ZoneInfo("UTC")
+    first = context["review"][0]
+    context["review"] = [{**first, "at": datetime(2026, 11, 17, 18, 59, tzinfo=utc)}]
+    context["since"] = datetime(2026, 11, 17, 13, 30, tzinfo=utc)
+    mail = renderer.render("digest", context)
+    assert "17/11/2026 12:59 h" in mail.text
+    assert "desde el 17 de noviembre de 2026, 07:30 h" in mail.text
+    assert "18:59" not in mail.text
+    assert "13:30" not in mail.text
+
+
+def test_a_notice_written_late_in_the_evening_carries_the_local_date(
+    renderer: Renderer, policy: Policy
+) -> None:
+    """An alta marked at 19:21 in Mexico City on 1 December is 01:21 UTC on the 2nd."""
+    context = renderer.samples(policy, TODAY)["alta_done"][0]
+    context["alta_done_at"] = datetime(2026, 12, 2, 1, 21, tzinfo=ZoneInfo("UTC"))
+    mail = renderer.render("alta_done", context)
+    assert "el 1 de diciembre de 2026" in mail.text
 
 
 # --- failures are reported, not hidden --------------------------------------------------

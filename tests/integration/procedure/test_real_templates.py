@@ -129,9 +129,12 @@ def test_the_reference_procedure_renders_every_mail_from_the_real_templates(
     assert "CREDENCIALES POR ENTREGAR (4)" in before
     assert "SALIDAS NO CONFORMES (0)" in before
     after = unfolded(campus.digest_text(D(2026, 6, 1)))
-    assert "SALIDAS NO CONFORMES (4)" in after
-    assert "19 días hábiles desde el 05/05/2026 (plazo: 15)" in after
-    assert "Acción correctiva: Entregar la credencial en máximo 2 días hábiles" in after
+    # Printed and offered for pickup in time (paso 7): four students did not come, which is
+    # theirs to fix, not a salida no conforme; they leave the delivery list.
+    assert "SALIDAS NO CONFORMES (0)" in after
+    assert "CREDENCIALES POR ENTREGAR (0)" in after
+    assert "CREDENCIALES NO RECOGIDAS: TERMINÓ SU PERIODO DE ENTREGA (4)" in after
+    assert "no la recogió (14/05 al 19/05)" in after
     assert "SIN DOCUMENTO DESPUÉS DEL PLAZO (2)" in after
     assert f"{TERM}: 4 de 6 (66.7 %)" in after
     assert "Año 2026: 4 de 6 (66.7 %)" in after

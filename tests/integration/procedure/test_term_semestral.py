@@ -78,7 +78,9 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
         (
             at(D(2026, 9, 23), 10),  # Control Escolar's leave list, a day late
             lambda: campus.import_roster(
-                with_status(LEAVERS, RosterStatus.BAJA_TEMPORAL), at(D(2026, 9, 23), 10)
+                with_status(LEAVERS[:1], RosterStatus.BAJA_DEFINITIVA)
+                + with_status(LEAVERS[1:], RosterStatus.BAJA_TEMPORAL),
+                at(D(2026, 9, 23), 10),
             ),
         ),
     ]
@@ -143,6 +145,8 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
     assert "debía llegar el 22 de septiembre de 2026" in due
     after = campus.digest_text(D(2026, 9, 24))
     assert "lista de bajas temporales" not in after
-    assert "BAJAS POR REALIZAR EN EL IMSS (2)" in after
-    assert all(m in after for m in matriculas(LEAVERS))
+    # Only the baja definitiva is deregistered; the student on leave keeps the insurance.
+    assert "BAJAS POR REALIZAR EN EL IMSS (1)" in after
+    assert matriculas(LEAVERS)[0] in after
+    assert matriculas(LEAVERS)[1] not in after
     campus.close()
