@@ -28,6 +28,8 @@ from daemon.services.procedure_actions import (
     ActionReport,
     load_cases,
     mark_altas_done,
+    mark_altas_not_showing,
+    mark_altas_verified,
     mark_bajas_done,
     mark_reviewed,
     pending_review,
@@ -187,10 +189,9 @@ def altas_pending(app: App, now: str | None, as_csv: bool) -> None:
 def altas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
-    """Mark altas done at IMSS; each student gets the notice of alta."""
+    """Mark altas registered at IMSS; the notice waits for 'altas verified' (paso 5)."""
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
-    mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
         report = mark_altas_done(
             session,
@@ -199,8 +200,68 @@ def altas_done(
             now=moment,
             tz=app.settings.tz,
         )
+    _print_report(report, as_json)
+
+
+@altas.command("verified")
+@_action_options
+@click.pass_obj
+def altas_verified(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Altas seen on the IMSS portal (PAB-24 paso 5); each student gets the notice of alta."""
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        report = mark_altas_verified(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+        )
         queue_notices(session, mailing, report.applied, moment)
     _print_report(report, as_json)
+
+
+@altas.command("not-showing")
+@_action_options
+@click.pass_obj
+def altas_not_showing(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Altas not on the IMSS portal after the wait: back to the altas to register."""
+    _apply(app, mark_altas_not_showing, _matriculas(matriculas, from_file), now, as_json)
+
+
+@altas.command("to-verify")
+@_NOW
+@click.pass_obj
+def altas_to_verify(app: App, now: str | None) -> None:
+    """Registered altas due for the check on the IMSS portal (paso 5)."""
+    from daemon.domain.portal_check import portal_check_on
+
+    moment = acting_moment(app, now)
+    today = local_date(moment, app.settings.tz)
+    calendar = Mailing.from_app(app, moment).calendar
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        cases = load_cases(session, app.settings.tz)
+    due = [
+        (case, check_on)
+        for case in cases
+        if (check_on := portal_check_on(case, app.policy, calendar)) is not None
+        and check_on <= today
+    ]
+    if not due:
+        click.echo("no altas to verify on the IMSS portal")
+    for case, check_on in due:
+        done_on = case.alta.done_on if case.alta else None
+        click.echo(
+            f"{case.matricula}\t{case.student.nombre_completo}"
+            f"\talta {done_on:%d/%m/%Y}\tverificar desde {check_on:%d/%m/%Y}"
+        )
 
 
 @click.group()

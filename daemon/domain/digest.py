@@ -18,6 +18,7 @@ from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.imss_forms import imss_csv
 from daemon.domain.outcomes import NEEDS_STAFF_REVIEW, Outcome
 from daemon.domain.policy import CoveredOtherRegime, Policy, ProcedureRules
+from daemon.domain.portal_check import portal_check_on
 from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term, baja_pending
 from daemon.domain.reminders import request_window
 
@@ -126,6 +127,7 @@ class Digest:
     indicators: tuple[Indicator, ...]
     health: tuple[MailboxHealth, ...]
     uncollected: tuple[StudentLine, ...] = ()  # printed, pickup window over, not collected
+    to_verify: tuple[StudentLine, ...] = ()  # paso 5: altas to check on the IMSS portal
     bajas_list_due: date | None = None  # ask Control Escolar for the leave list since then
     next_movement: date | None = None
     notes: tuple[str, ...] = field(default=())
@@ -133,8 +135,10 @@ class Digest:
     @property
     def has_work(self) -> bool:
         return any(
-            (self.altas, self.bajas, self.subdelegacion, self.to_print, self.to_deliver)
-        ) or any((self.overdue, self.review, self.outbox_failures, self.no_document))
+            (self.altas, self.to_verify, self.bajas, self.subdelegacion, self.to_print)
+        ) or any(
+            (self.to_deliver, self.overdue, self.review, self.outbox_failures, self.no_document)
+        )
 
 
 def review_outcomes(policy: Policy) -> frozenset[Outcome]:
@@ -159,7 +163,12 @@ def build_digest(
     altas, bajas, subdelegacion, to_print, to_deliver, no_document = [], [], [], [], [], []
     overdue: list[Overdue] = []
     uncollected: list[StudentLine] = []
+    to_verify: list[StudentLine] = []
     for case in cases:
+        check_on = portal_check_on(case, policy, calendar)
+        due_for_check = check_on is not None and check_on <= today
+        if due_for_check and case.alta is not None and case.student.status.is_enrolled:
+            to_verify.append(_line(case, "alta registrada", case.alta.done_on))
         if case.alta_pending:
             altas.append(_line(case, f"{case.on_file}", case.alta_requested_on))
             late = _alta_overdue(case, today, rules, calendar)
@@ -208,6 +217,7 @@ def build_digest(
         to_print=tuple(to_print),
         to_deliver=tuple(to_deliver),
         uncollected=tuple(uncollected),
+        to_verify=tuple(to_verify),
         overdue=tuple(sorted(overdue, key=lambda o: (-o.business_days, o.matricula))),
         no_document=tuple(no_document),
         review=tuple(facts.review),

@@ -74,8 +74,10 @@ class ProcedureRules:
     alta_sla: int = 15
     credential_sla: int = 15
     credential_corrective_days: int = 2
-    carnet_after_hours: int = 24
-    carnet_within: int = 1
+    # Paso 5: staff check the alta on the IMSS portal this long after registering it (in
+    # movement-day profiles, after the movement), and only then is the student told.
+    portal_check_after_hours: int = 24
+    carnet_after_hours: int = 24  # the carnet reminder, after the student was told
     pickup_reminder_before: int = 1
     resello_window: int = 15
     resello_reminder_before: int = 3

@@ -53,10 +53,13 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Alta:
-    """An alta staff registered at IMSS (``action_id`` keys its notices)."""
+    """An alta staff registered at IMSS (``action_id`` keys its notices). The student is
+    told only once staff saw it on the IMSS portal (``verified_at``, PAB-24 paso 5)."""
 
     action_id: int
     done_at: datetime
+    done_on: date | None = None  # the school's local date of done_at
+    verified_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

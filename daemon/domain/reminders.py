@@ -146,18 +146,17 @@ def _request(
 def _alta(
     case: StudentCase, now: datetime, today: date, policy: Policy, calendar: BusinessCalendar
 ) -> Iterator[Reminder]:
+    """The alta notice once staff saw the alta on the IMSS portal (paso 5), then the carnet
+    reminder ``carnet_after_hours`` later."""
     alta = case.alta
-    if alta is None or alta.done_at > now or baja_pending(case, policy.procedure):
+    if alta is None or alta.verified_at is None or alta.verified_at > now:
+        return
+    if baja_pending(case, policy.procedure):
         return
     yield Reminder(ReminderKind.ALTA_DONE, case, f"alta_done:{case.matricula}:{alta.action_id}")
-    carnet_at = alta.done_at + timedelta(hours=policy.procedure.carnet_after_hours)
+    carnet_at = alta.verified_at + timedelta(hours=policy.procedure.carnet_after_hours)
     if now >= carnet_at and (now - carnet_at) < timedelta(days=30):
-        yield Reminder(
-            ReminderKind.CARNET,
-            case,
-            f"carnet:{case.matricula}:{alta.action_id}",
-            calendar.add(today, policy.procedure.carnet_within),
-        )
+        yield Reminder(ReminderKind.CARNET, case, f"carnet:{case.matricula}:{alta.action_id}")
 
 
 def _pickup(

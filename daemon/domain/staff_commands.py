@@ -34,6 +34,8 @@ from daemon.domain.imss_forms import fold, plain_upper
 
 class CommandKind(StrEnum):
     ALTAS_DONE = "altas_hechas"
+    ALTAS_VERIFIED = "altas_verificadas"  # paso 5: seen on the IMSS portal
+    ALTAS_NOT_SHOWING = "altas_no_aparecen"  # not on the portal after the wait
     BAJAS_DONE = "bajas_hechas"
     CREDENTIALS_PRINTED = "credenciales_impresas"
     DELIVERED = "entregada"
@@ -46,6 +48,14 @@ _SPELLINGS: tuple[tuple[str, CommandKind], ...] = (
     ("ALTAS HECHAS", CommandKind.ALTAS_DONE),
     ("ALTA HECHA", CommandKind.ALTAS_DONE),
     ("ALTAS REALIZADAS", CommandKind.ALTAS_DONE),
+    ("ALTAS VERIFICADAS", CommandKind.ALTAS_VERIFIED),
+    ("ALTA VERIFICADA", CommandKind.ALTAS_VERIFIED),
+    ("VERIFICADAS", CommandKind.ALTAS_VERIFIED),
+    ("VERIFICADA", CommandKind.ALTAS_VERIFIED),
+    ("ALTAS NO APARECEN", CommandKind.ALTAS_NOT_SHOWING),
+    ("ALTA NO APARECE", CommandKind.ALTAS_NOT_SHOWING),
+    ("NO APARECEN", CommandKind.ALTAS_NOT_SHOWING),
+    ("NO APARECE", CommandKind.ALTAS_NOT_SHOWING),
     ("BAJAS HECHAS", CommandKind.BAJAS_DONE),
     ("BAJA HECHA", CommandKind.BAJAS_DONE),
     ("BAJAS REALIZADAS", CommandKind.BAJAS_DONE),

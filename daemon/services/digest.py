@@ -91,6 +91,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
         "to_print": digest.to_print,
         "to_deliver": digest.to_deliver,
         "uncollected": digest.uncollected,
+        "to_verify": digest.to_verify,
         "overdue": digest.overdue,
         "no_document": digest.no_document,
         "review": digest.review,

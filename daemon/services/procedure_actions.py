@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -180,8 +180,14 @@ def _case(
         else:
             kind = ActionKind(item.kind)
             if kind is ActionKind.ALTA_DONE:
-                alta, insured_here, subdelegacion = Alta(item.id, at), True, False
+                alta = Alta(item.id, at, local_date(at, tz))
+                insured_here, subdelegacion = True, False
                 alta_requested_at = baja_requested_at = None
+            elif kind is ActionKind.ALTA_VERIFIED and alta is not None:
+                alta = replace(alta, verified_at=at)
+            elif kind is ActionKind.ALTA_NOT_SHOWING and alta is not None:
+                # Not on the portal: staff register it again; nothing was told yet.
+                alta, insured_here, alta_requested_at = None, False, at
             elif kind is ActionKind.BAJA_DONE:
                 baja_done_at, baja_requested_at, insured_here = at, None, False
             elif kind is ActionKind.DELIVERED:
@@ -236,6 +242,44 @@ def mark_altas_done(
             report.rejected.append((matricula, "no tiene alta pendiente"))
         else:
             _act(session, matricula, ActionKind.ALTA_DONE, actor, now)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def mark_altas_verified(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    """Paso 5: staff saw these altas on the IMSS portal; each student is now told."""
+    report = ActionReport("altas_verificadas")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif case.alta is None:
+            report.rejected.append((matricula, "no tiene un alta registrada por verificar"))
+        elif case.alta.verified_at is not None:
+            report.rejected.append((matricula, "su alta ya fue verificada"))
+        else:
+            _act(session, matricula, ActionKind.ALTA_VERIFIED, actor, now)
+            report.applied.append(matricula)
+    return _audited(session, report, actor, now)
+
+
+def mark_altas_not_showing(
+    session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
+) -> ActionReport:
+    """Paso 5: the alta does not show on the portal; it goes back to the altas to do."""
+    report = ActionReport("altas_no_aparecen")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+        elif case.alta is None or case.alta.verified_at is not None:
+            report.rejected.append((matricula, "no tiene un alta registrada por verificar"))
+        else:
+            _act(session, matricula, ActionKind.ALTA_NOT_SHOWING, actor, now)
             report.applied.append(matricula)
     return _audited(session, report, actor, now)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from daemon.config import Settings
 from daemon.domain.calendar import BusinessCalendar, local_date, next_movement_date
 from daemon.domain.policy import Policy
-from daemon.domain.reminders import NOTICES, Reminder, ReminderKind, due_reminders
+from daemon.domain.reminders import NOTICES, Reminder, due_reminders
 from daemon.services.calendar_settings import business_calendar
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases
@@ -91,7 +91,6 @@ def reminder_context(reminder: Reminder, mailing: Mailing, today: date) -> dict[
         "term": case.term,
         "term_name": case.term.name if case.term else "",
         "alta_done_at": case.alta.done_at if case.alta else None,
-        "carnet_deadline": reminder.deadline if reminder.kind is ReminderKind.CARNET else None,
         "pickup_from": printed.pickup_from if printed else None,
         "pickup_until": printed.pickup_until if printed else None,
         "pickup_place": (printed.place if printed else "") or mailing.policy.school.office_location,

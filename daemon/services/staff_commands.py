@@ -28,6 +28,8 @@ from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import (
     ActionReport,
     mark_altas_done,
+    mark_altas_not_showing,
+    mark_altas_verified,
     mark_bajas_done,
     mark_reviewed,
     record_delivered,
@@ -117,7 +119,9 @@ def handle_staff_mail(
         )
 
 
-_NOTIFYING = frozenset({"altas_hechas", "credenciales_impresas"})
+# Paso 5: the student hears of the alta once staff saw it on the portal, not when it was
+# registered.
+_NOTIFYING = frozenset({"altas_verificadas", "credenciales_impresas"})
 
 
 def apply_command(
@@ -138,6 +142,10 @@ def apply_command(
     match command.kind:
         case CommandKind.ALTAS_DONE:
             return mark_altas_done(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.ALTAS_VERIFIED:
+            return mark_altas_verified(session, command.matriculas, actor=actor, now=now, tz=tz)
+        case CommandKind.ALTAS_NOT_SHOWING:
+            return mark_altas_not_showing(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.BAJAS_DONE:
             return mark_bajas_done(
                 session,

@@ -19,6 +19,8 @@ from daemon.store.schema import Base
 
 class ActionKind(StrEnum):
     ALTA_DONE = "alta_done"
+    ALTA_VERIFIED = "alta_verified"  # paso 5: seen on the IMSS portal; the student is told
+    ALTA_NOT_SHOWING = "alta_not_showing"  # not on the portal: the alta is pending again
     BAJA_DONE = "baja_done"
     DELIVERED = "delivered"  # FOR-24-02
     RESELLO_DONE = "resello_done"

@@ -85,7 +85,7 @@ def test_reference_profile_follows_pab_24(policy: Policy) -> None:
     assert policy.procedure.resello_window == 15
     assert policy.procedure.bajas_list_after == 20
     assert policy.procedure.carnet_after_hours == 24
-    assert policy.procedure.carnet_within == 1
+    assert policy.procedure.portal_check_after_hours == 24
     assert policy.retention.renuncia_years == 3
     assert policy.retention.delivery_log_years == 2
     assert policy.procedure.movement_days is MovementDays.ANY_BUSINESS_DAY

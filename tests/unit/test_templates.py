@@ -332,9 +332,11 @@ def test_carnet_reminder_lists_what_to_bring(
 ) -> None:
     mail = renderer.render(
         "carnet_reminder",
-        {**base_context(policy, TODAY), "student": student, "deadline": date(2026, 11, 19)},
+        {**base_context(policy, TODAY), "student": student},
     )
-    assert "jueves 19 de noviembre" in mail.subject
+    # Paso 5's "en un día hábil" is on a business day, not a one-day deadline.
+    assert "en un día hábil (de lunes a viernes, que no sea festivo)" in " ".join(mail.text.split())
+    assert "a más tardar" not in mail.text
     assert "Fotografía tamaño infantil" in mail.text
     assert policy.links["clinica"] in mail.text
 

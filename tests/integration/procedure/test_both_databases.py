@@ -94,11 +94,12 @@ def _run_a_short_term(campus: Campus) -> None:
     pending = campus.cli("altas", "pending").splitlines()
     assert sorted(line.split("\t")[0] for line in pending) == sorted(matriculas(not_insured))
     campus.cli("altas", "done", *matriculas(not_insured), now=at(D(2026, 8, 26), 12))
-    campus.cli("reminders", now=at(D(2026, 8, 27), 15))
+    campus.cli("altas", "verified", *matriculas(not_insured), now=at(D(2026, 8, 27), 12))
+    campus.cli("reminders", now=at(D(2026, 8, 28), 15))
     first = students[matriculas(not_insured)[0]]
     photo = (("carnet.jpg", carnet_photo(first)),)
-    campus.send(request_mail(first, at(D(2026, 8, 28), 10), "Carnet", "Mi carnet.", photo))
-    campus.intake(at(D(2026, 8, 28), 10))
+    campus.send(request_mail(first, at(D(2026, 8, 29), 10), "Carnet", "Mi carnet.", photo))
+    campus.intake(at(D(2026, 8, 29), 10))
     campus.cli(
         "credenciales", "printed", "--all", "--from", "2026-09-01", "--until", "2026-09-04",
         now=at(D(2026, 8, 31), 10),
@@ -125,7 +126,7 @@ def _run_a_short_term(campus: Campus) -> None:
     assert "2026-AGO-DIC: 1 de 5 (20.0 %)" in digest
     exported = list(csv.DictReader(io.StringIO(campus.cli("carnets", "export"))))
     assert [(row["matricula"], row["carnet_recibido"]) for row in exported] == [
-        (first.matricula, "2026-08-28")
+        (first.matricula, "2026-08-29")
     ]
     history = campus.cli("student", first.matricula)
     assert "alta_done" in history

@@ -70,6 +70,7 @@ def test_the_reference_procedure_renders_every_mail_from_the_real_templates(
         (at(D(2026, 5, 5), 10), documents),
         staff(D(2026, 5, 6), "RESELLADA " + " ".join(matriculas(RESELLADO))),
         staff(D(2026, 5, 7), "ALTAS HECHAS\n" + "\n".join(matriculas(NEW)) + "\nUTE209999"),
+        staff(D(2026, 5, 8), "ALTAS VERIFICADAS\n" + "\n".join(matriculas(NEW))),
         staff(
             D(2026, 5, 12),
             "CREDENCIALES IMPRESAS\nENTREGA: 14/05/2026 AL 19/05/2026\nLUGAR: Ventanilla 3\nTODAS",
@@ -89,8 +90,8 @@ def test_the_reference_procedure_renders_every_mail_from_the_real_templates(
                 [
                     *request,
                     (D(2026, 5, 5), "accepted_not_insured"),
-                    (D(2026, 5, 7), "alta_done"),
-                    (D(2026, 5, 8), "carnet_reminder"),
+                    (D(2026, 5, 8), "alta_done"),  # paso 5: once seen on the portal
+                    (D(2026, 5, 11), "carnet_reminder"),
                     pickup,
                 ],
             ),
@@ -112,11 +113,12 @@ def test_the_reference_procedure_renders_every_mail_from_the_real_templates(
 
     # What the staff commands answered.
     results = campus.texts("staff_command_result")
-    assert len(results) == 4
+    assert len(results) == 5
     altas = unfolded(results[1])
     assert "Aplicado (6)" in altas
     assert "UTE209999: no está en el padrón" in altas
-    assert "Aplicado (8)" in unfolded(results[2])
+    assert "ALTAS VERIFICADAS Aplicado (6)" in unfolded(results[2])
+    assert "Aplicado (8)" in unfolded(results[3])
     # The pickup notice and its reminder carry the dates and the place.
     [notice] = campus.texts("credential_pickup", matriculas(NEW)[0])
     assert "del jueves 14 de mayo al martes 19 de mayo" in unfolded(notice)

@@ -52,8 +52,8 @@ def _expected() -> dict[str, list[tuple[date, str]]]:
     for m in NOT_INSURED:
         expected[m] = [
             *request,
-            (D(2026, 5, 13), "alta_done"),
-            (D(2026, 5, 14), "carnet_reminder"),  # 24 hours after the alta
+            (D(2026, 5, 14), "alta_done"),  # paso 5: once staff saw it on the portal
+            (D(2026, 5, 15), "carnet_reminder"),  # 24 hours after the notice
             pickup,
             *([pickup_reminder] if m in NEVER_COLLECT else []),
         ]
@@ -74,8 +74,8 @@ def _expected() -> dict[str, list[tuple[date, str]]]:
             (D(2026, 5, 7), reminder),
             (D(2026, 5, 12), reminder),
             pickup,
-            (D(2026, 5, 21), "alta_done"),
-            (D(2026, 5, 22), "carnet_reminder"),
+            (D(2026, 5, 22), "alta_done"),
+            (D(2026, 5, 25), "carnet_reminder"),  # 24 hours later is a Saturday
         ]
     for m in LATE_ENROLMENT:  # their own 10 business days from the day they appear
         expected[m] = [
@@ -136,6 +136,10 @@ def _events(school: School, tmp: Path) -> list[tuple[datetime, Callable[[], None
             cli("credenciales", "resellada", "--file", file_of("r", RESELLADOS)),
         ),
         (local(D(2026, 5, 13), 10), cli("altas", "done", "--file", file_of("a", NOT_INSURED))),
+        (
+            local(D(2026, 5, 14), 10),
+            cli("altas", "verified", "--file", file_of("av", NOT_INSURED)),
+        ),
         (local(D(2026, 5, 13), 12), decide(LATE_CONSTANCIA, Outcome.ACCEPTED_NOT_INSURED)),
         (
             local(D(2026, 5, 20), 10),
@@ -152,6 +156,10 @@ def _events(school: School, tmp: Path) -> list[tuple[datetime, Callable[[], None
             ),
         ),
         (local(D(2026, 5, 21), 10), cli("altas", "done", "--file", file_of("e", LATE_CONSTANCIA))),
+        (
+            local(D(2026, 5, 22), 10),
+            cli("altas", "verified", "--file", file_of("ev", LATE_CONSTANCIA)),
+        ),
         (
             local(D(2026, 5, 25), 11),
             cli("credenciales", "delivered", "--file", file_of("de", LATE_CONSTANCIA)),

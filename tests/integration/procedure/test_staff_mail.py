@@ -17,13 +17,13 @@ from tests.integration.procedure.conftest import AUTHSERV, STAFF, School, local
 DAY = date(2026, 5, 13)
 
 
-def _mail(results: str, body: str) -> bytes:
+def _mail(results: str, body: str, number: int = 1) -> bytes:
     return (
         f"Authentication-Results: {results}\r\n"
         f"From: Coordinación <{STAFF}>\r\n"
         "To: servicios.estudiantiles@ute.example.edu.mx\r\n"
         "Subject: Re: Resumen diario\r\n"
-        "Message-ID: <cmd1@ute.example.edu.mx>\r\n"
+        f"Message-ID: <cmd{number}@ute.example.edu.mx>\r\n"
         "Date: Wed, 13 May 2026 10:00:00 -0600\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         f"{body}\r\n"
@@ -43,7 +43,7 @@ def _handle(school: School, raw: bytes) -> None:
         )
 
 
-def test_altas_hechas_by_authenticated_staff_notify_students_and_answer(
+def test_paso_5_altas_hechas_then_verificadas_by_staff_mail_notify_the_student_only_then(
     make_school: Callable[..., School],
 ) -> None:
     school = make_school()
@@ -53,18 +53,35 @@ def test_altas_hechas_by_authenticated_staff_notify_students_and_answer(
     school.decide("A0001", Outcome.ACCEPTED_NOT_INSURED, local(date(2026, 5, 5), 9))
     results = f"{AUTHSERV}; dkim=pass header.d=ute.example.edu.mx; dmarc=pass"
     _handle(school, _mail(results, "ALTAS HECHAS\nA0001 A0002 X9999"))
-    mails = {(m.template, m.recipient) for m in school.mails()}
-    assert mails == {
-        ("alta_done", "a0001@alumnos.ute.example.edu.mx"),
-        ("staff_command_result", STAFF),
-    }
+    assert {m.template for m in school.mails()} == {"staff_command_result"}
     assert school.cli("altas", "pending") == ""
     with transaction(school.app.sessions) as session:
         audit = session.scalars(select(AuditRow).where(AuditRow.action == "altas_hechas")).one()
     assert audit.detail["applied"] == ["A0001"]
     assert [r["matricula"] for r in audit.detail["rejected"]] == ["A0002", "X9999"]
     _handle(school, _mail(results, "ALTAS HECHAS\nA0001"))  # the same mail again
-    assert len(school.mails()) == 2
+    assert len(school.mails()) == 1
+    _handle(school, _mail(results, "ALTAS VERIFICADAS A0001 A0002", number=2))
+    mails = {(m.template, m.recipient) for m in school.mails()}
+    assert mails == {
+        ("alta_done", "a0001@alumnos.ute.example.edu.mx"),
+        ("staff_command_result", STAFF),
+    }
+    assert len(school.mails()) == 3
+
+
+def test_paso_5_an_alta_not_showing_on_the_portal_goes_back_to_the_altas_to_do(
+    make_school: Callable[..., School],
+) -> None:
+    school = make_school()
+    term_id = school.add_term("2026-2", date(2026, 5, 4), date(2026, 8, 28))
+    school.add_student("A0001", term_id=term_id, seen=local(date(2026, 4, 28), 9))
+    school.decide("A0001", Outcome.ACCEPTED_NOT_INSURED, local(date(2026, 5, 5), 9))
+    results = f"{AUTHSERV}; dkim=pass header.d=ute.example.edu.mx; dmarc=pass"
+    _handle(school, _mail(results, "ALTAS HECHAS A0001"))
+    _handle(school, _mail(results, "ALTA NO APARECE A0001", number=2))
+    assert "A0001" in school.cli("altas", "pending")
+    assert {m.template for m in school.mails()} == {"staff_command_result"}
 
 
 def test_forged_staff_mail_changes_nothing(make_school: Callable[..., School]) -> None:

@@ -57,6 +57,7 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
         (at(START, 16), acuses),
         (at(D(2026, 8, 25), 12), lambda: altas_pending.append(campus.cli("altas", "pending"))),
         campus.act(at(D(2026, 8, 26), 12), "altas", "done", file_of=matriculas(ACUSE)),
+        campus.act(at(D(2026, 8, 27), 12), "altas", "verified", file_of=matriculas(ACUSE)),
         (late, lambda: campus.import_roster(LATE, late, term=TERM)),
     ]
     digests = [D(2026, 8, 25), D(2026, 8, 28)]
@@ -72,8 +73,8 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
                 [
                     *request,
                     acuse,
-                    (D(2026, 8, 26), "alta_done"),
-                    (D(2026, 8, 27), "carnet_reminder"),
+                    (D(2026, 8, 27), "alta_done"),  # paso 5: told once seen on the portal
+                    (D(2026, 8, 28), "carnet_reminder"),
                 ],
             ),
             (matriculas(SUBDELEGACION), [*request, acuse]),

@@ -82,6 +82,7 @@ def test_a_semester_keeping_the_carnet_on_file(tmp_path: Path) -> None:
     events = [
         (at(D(2026, 8, 25), 10), documents),
         campus.act(at(D(2026, 8, 27), 12), "altas", "done", file_of=matriculas(NOT_INSURED)),
+        campus.act(at(D(2026, 8, 28), 12), "altas", "verified", file_of=matriculas(NOT_INSURED)),
         (at(D(2026, 8, 31), 10), carnets),
         (at(D(2026, 8, 31), 12), lambda: queue.append(campus.cli("review", "list"))),
         (at(D(2026, 9, 1), 10), reviewed),
@@ -98,8 +99,8 @@ def test_a_semester_keeping_the_carnet_on_file(tmp_path: Path) -> None:
                 [
                     *request,
                     (D(2026, 8, 25), "accepted_not_insured"),
-                    (D(2026, 8, 27), "alta_done"),
-                    (D(2026, 8, 28), "carnet_reminder"),
+                    (D(2026, 8, 28), "alta_done"),  # paso 5: told once seen on the portal
+                    (D(2026, 8, 31), "carnet_reminder"),  # 24 h later is a Saturday
                 ],
             ),
             (matriculas(INSURED), [*request, (D(2026, 8, 25), "accepted_insured_here")]),

@@ -61,6 +61,7 @@ def test_a_semester_with_the_eligibility_survey(tmp_path: Path) -> None:
         (at(D(2026, 8, 25), 10), documents),
         (at(D(2026, 8, 26), 12), lambda: altas_pending.append(campus.cli("altas", "pending"))),
         campus.act(at(D(2026, 8, 27), 12), "altas", "done", file_of=matriculas(NOT_INSURED)),
+        campus.act(at(D(2026, 8, 28), 12), "altas", "verified", file_of=matriculas(NOT_INSURED)),
     ]
     campus.run(D(2026, 8, 20), D(2026, 9, 8), events, digests=[D(2026, 8, 26)])
 
@@ -74,8 +75,8 @@ def test_a_semester_with_the_eligibility_survey(tmp_path: Path) -> None:
                 [
                     *request,
                     (D(2026, 8, 25), "accepted_not_insured"),
-                    (D(2026, 8, 27), "alta_done"),
-                    (D(2026, 8, 28), "carnet_reminder"),
+                    (D(2026, 8, 28), "alta_done"),  # paso 5: told once seen on the portal
+                    (D(2026, 8, 31), "carnet_reminder"),  # 24 h later is a Saturday
                 ],
             ),
             (matriculas(WORKERS_CHILDREN), covered),

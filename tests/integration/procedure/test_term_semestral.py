@@ -71,6 +71,8 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
         (at(D(2026, 8, 25), 10), documents),
         # A movement day (month end).
         campus.act(at(D(2026, 8, 31), 12), "altas", "done", file_of=matriculas(NOT_INSURED)),
+        # Seed 003: the movement takes 24 to 72 hours to show; staff check on 3/09.
+        campus.act(at(D(2026, 9, 3), 12), "altas", "verified", file_of=matriculas(NOT_INSURED)),
         (at(D(2026, 9, 2), 10), baja_requests),
         (at(D(2026, 9, 3), 12), lambda: pending_bajas.append(campus.cli("bajas", "pending"))),
         # The movement of the 16th, a holiday, is applied on the 17th.
@@ -84,7 +86,7 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
             ),
         ),
     ]
-    digest_days = (D(2026, 8, 26), D(2026, 9, 3), D(2026, 9, 22), D(2026, 9, 24))
+    digest_days = (D(2026, 8, 26), D(2026, 9, 1), D(2026, 9, 3), D(2026, 9, 22), D(2026, 9, 24))
     campus.run(D(2026, 8, 20), D(2026, 9, 25), events, digests=digest_days)
 
     request = [(START, "request_constancia")]
@@ -96,8 +98,8 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
                 [
                     *request,
                     (D(2026, 8, 25), "accepted_not_insured"),
-                    (D(2026, 8, 31), "alta_done"),
-                    (D(2026, 9, 1), "carnet_reminder"),  # 24 hours after the alta
+                    (D(2026, 9, 3), "alta_done"),  # once seen on the portal
+                    (D(2026, 9, 4), "carnet_reminder"),  # 24 hours after the notice
                 ],
             ),
             (matriculas(INSURED), [*request, (D(2026, 8, 25), "accepted_insured_here")]),
@@ -116,7 +118,10 @@ def test_a_semester_with_movements_on_the_16th_and_month_end(tmp_path: Path) -> 
     assert "el próximo movimiento será el lunes 31 de agosto" in unfolded(accepted)
     assert "de 24 a 72 horas" in unfolded(accepted)
     [alta] = campus.texts("alta_done", matriculas(NOT_INSURED)[0])
-    assert "de 24 a 72 horas" in unfolded(alta)
+    assert "ya verificamos en el portal del IMSS que tu alta está vigente" in unfolded(alta)
+    # Not before the movement has had its 72 hours: the check is listed on 3/09, not on 1/09.
+    assert "ALTAS POR VERIFICAR" not in campus.digest_text(D(2026, 9, 1))
+    assert "ALTAS POR VERIFICAR EN EL PORTAL DEL IMSS (12)" in campus.digest_text(D(2026, 9, 3))
     [baja] = campus.texts("baja_requested", matriculas(ASKERS)[0])
     assert "el próximo movimiento será el jueves 17 de septiembre" in unfolded(baja)
     assert "de 24 a 72 horas" in unfolded(baja)

@@ -102,24 +102,39 @@ def test_nothing_is_due_on_a_holiday(
     )
 
 
-def test_alta_notice_then_carnet_reminder_after_24_hours(
+def test_paso_5_no_alta_notice_before_staff_verified_it_on_the_portal(
     case: StudentCase, policy: Policy, calendar: BusinessCalendar
 ) -> None:
-    done_at = datetime(2026, 5, 11, 11, tzinfo=UTC)
-    insured = replace(
+    registered = replace(
         case,
         on_file=Outcome.ACCEPTED_NOT_INSURED,
         on_file_on=date(2026, 5, 6),
-        alta=Alta(action_id=3, done_at=done_at),
+        alta=Alta(action_id=3, done_at=datetime(2026, 5, 11, 17, tzinfo=UTC)),
         insured_here=True,
     )
-    mails = _run_term(insured, policy, calendar)
+    assert _run_term(registered, policy, calendar) == []
+
+
+def test_paso_5_alta_notice_once_verified_then_carnet_reminder_24_hours_later(
+    case: StudentCase, policy: Policy, calendar: BusinessCalendar
+) -> None:
+    verified = replace(
+        case,
+        on_file=Outcome.ACCEPTED_NOT_INSURED,
+        on_file_on=date(2026, 5, 6),
+        alta=Alta(
+            action_id=3,
+            done_at=datetime(2026, 5, 11, 17, tzinfo=UTC),
+            verified_at=datetime(2026, 5, 12, 11, tzinfo=UTC),
+        ),
+        insured_here=True,
+    )
+    mails = _run_term(verified, policy, calendar)
     assert [(d, r.kind) for d, r in mails] == [
-        (date(2026, 5, 11), ReminderKind.ALTA_DONE),
-        (date(2026, 5, 12), ReminderKind.CARNET),
+        (date(2026, 5, 12), ReminderKind.ALTA_DONE),
+        (date(2026, 5, 13), ReminderKind.CARNET),
     ]
-    carnet = mails[1][1]
-    assert carnet.deadline == date(2026, 5, 13)  # within one business day
+    assert mails[1][1].deadline is None  # "en un día hábil": on a business day, no deadline
 
 
 def test_pickup_notice_and_a_reminder_before_the_window_closes(
