@@ -50,6 +50,7 @@ class RosterColumn(StrEnum):
     TERM_NUMBER = "term_number"
     STATUS = "status"
     NEW_ENTRY = "new_entry"
+    ENROLLED_ON = "enrolled_on"
 
 
 # Normalised header text (no accents, lowercase, words only) -> column.
@@ -90,6 +91,10 @@ _HEADER_NAMES: dict[str, RosterColumn] = {
     "status": RosterColumn.STATUS,
     "situacion escolar": RosterColumn.STATUS,
     "nuevo ingreso": RosterColumn.NEW_ENTRY,
+    "fecha de inscripcion": RosterColumn.ENROLLED_ON,
+    "fecha inscripcion": RosterColumn.ENROLLED_ON,
+    "inscripcion": RosterColumn.ENROLLED_ON,
+    "inscrito el": RosterColumn.ENROLLED_ON,
 }
 
 # What a staff member would call the column in an error message.
@@ -106,6 +111,7 @@ COLUMN_LABELS: dict[RosterColumn, str] = {
     RosterColumn.TERM_NUMBER: "Cuatrimestre/Semestre",
     RosterColumn.STATUS: "Estatus",
     RosterColumn.NEW_ENTRY: "Nuevo ingreso",
+    RosterColumn.ENROLLED_ON: "Fecha de inscripción",
 }
 
 
@@ -314,6 +320,7 @@ class RowProblem(StrEnum):
     INVALID_NEW_ENTRY = "invalid_new_entry"
     INVALID_TERM_NUMBER = "invalid_term_number"
     INVALID_EMAIL = "invalid_email"
+    INVALID_DATE = "invalid_date"
     VALUE_TOO_LONG = "value_too_long"
     DUPLICATE_MATRICULA = "duplicate_matricula"
     DUPLICATE_CURP = "duplicate_curp"
@@ -326,6 +333,7 @@ PROBLEM_TEXT: dict[RowProblem, str] = {
     RowProblem.INVALID_NEW_ENTRY: "invalid 'nuevo ingreso' value",
     RowProblem.INVALID_TERM_NUMBER: "invalid term number",
     RowProblem.INVALID_EMAIL: "invalid email address",
+    RowProblem.INVALID_DATE: "invalid date (use dd/mm/aaaa)",
     RowProblem.VALUE_TOO_LONG: "value too long",
     RowProblem.DUPLICATE_MATRICULA: "duplicate matrícula",
     RowProblem.DUPLICATE_CURP: "duplicate CURP",
@@ -348,6 +356,7 @@ class RosterEntry:
     programa: str | None = None
     term_number: int | None = None
     new_entry: bool | None = None
+    enrolled_on: date | None = None  # seed 004: the NSS acuse is due 3 days after it
 
     def stated(self) -> dict[str, object]:
         """The student fields this row gives a value for, by ``StudentRow`` attribute name."""
@@ -364,6 +373,7 @@ class RosterEntry:
             "programa": self.programa,
             "term_number": self.term_number,
             "new_entry": self.new_entry,
+            "enrolled_on": self.enrolled_on,
         }
         fields.update({k: v for k, v in optional.items() if v is not None})
         return fields
@@ -426,6 +436,7 @@ def _entry(line: RosterLine, matricula: str) -> RosterEntry:
         programa=None if programa is None else _upper(programa),
         term_number=_term_number(values.get(RosterColumn.TERM_NUMBER)),
         new_entry=_yes_no(values.get(RosterColumn.NEW_ENTRY)),
+        enrolled_on=_date(values.get(RosterColumn.ENROLLED_ON)),
     )
     too_long = [
         name for name, limit in _MAX_LENGTH.items() if len(str(getattr(entry, name) or "")) > limit
@@ -467,6 +478,23 @@ def _yes_no(text: str | None) -> bool | None:
     if key in _NO:
         return False
     raise _Unreadable(RowProblem.INVALID_NEW_ENTRY, f"'{text}' (expected S or N)")
+
+
+def _date(text: str | None) -> date | None:
+    """dd/mm/aaaa (the registrar's way), dd-mm-aaaa, or ISO aaaa-mm-dd (a spreadsheet date)."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", value)
+    local = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", value)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if local:
+            return date(int(local[3]), int(local[2]), int(local[1]))
+    except ValueError:
+        pass
+    raise _Unreadable(RowProblem.INVALID_DATE, f"'{text}' is not a date dd/mm/aaaa")
 
 
 def _term_number(text: str | None) -> int | None:

@@ -61,14 +61,19 @@ def request_window(
     """(first request day, deadline) for a new-entry student of a term, else None.
 
     Counted from term start, or from the day the roster first listed a late student.
-    High schools count the NSS acuse deadline in calendar days after enrolment.
+    High schools (seed 004) want the NSS acuse "durante los tres días posteriores a la
+    inscripción": calendar days from each student's own enrolment (the roster's date, else
+    the day it first listed them), asked for from that day on; a roster that came later
+    than the enrolment gives the student those days from when afilia could ask.
     """
     if case.term is None or not case.student.new_entry:
         return None
-    start = calendar.on_or_after(max(case.term.starts_on, case.first_seen_on))
     within = policy.procedure.nss_acuse_within_days
     if within:
-        return start, start + timedelta(days=within)
+        enrolled = case.student.enrolled_on or case.first_seen_on
+        asked_from = max(enrolled, case.first_seen_on)
+        return calendar.on_or_after(asked_from), asked_from + timedelta(days=within)
+    start = calendar.on_or_after(max(case.term.starts_on, case.first_seen_on))
     return start, calendar.add(start, policy.procedure.request_deadline)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -31,6 +32,7 @@ class Student:
     term_number: int = 1
     status: RosterStatus = RosterStatus.ACTIVO
     new_entry: bool = False
+    enrolled_on: date | None = None  # the registrar's enrolment date, when the roster has it
 
     @property
     def nombre_completo(self) -> str:

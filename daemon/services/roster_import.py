@@ -45,6 +45,7 @@ _COMPARED = (
     "term_number",
     "status",
     "new_entry",
+    "enrolled_on",
 )
 _DEFAULTS: dict[str, Any] = {
     "apellido_materno": "",
@@ -53,6 +54,7 @@ _DEFAULTS: dict[str, Any] = {
     "programa": "",
     "term_number": 1,
     "new_entry": False,
+    "enrolled_on": None,
 }
 _OPTIONAL_COLUMNS = (
     RosterColumn.APELLIDO_MATERNO,
@@ -61,6 +63,7 @@ _OPTIONAL_COLUMNS = (
     RosterColumn.PROGRAMA,
     RosterColumn.TERM_NUMBER,
     RosterColumn.NEW_ENTRY,
+    RosterColumn.ENROLLED_ON,
 )
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")

@@ -23,6 +23,7 @@ def to_student(row: StudentRow) -> Student:
         term_number=row.term_number,
         status=RosterStatus(row.status),
         new_entry=row.new_entry,
+        enrolled_on=row.enrolled_on,
     )
 
 

@@ -73,6 +73,7 @@ class StudentRow(Base):
     term_number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(32))
     new_entry: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     term_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

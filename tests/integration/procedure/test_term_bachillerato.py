@@ -31,20 +31,30 @@ pytestmark = pytest.mark.integration
 D = date
 TERM, START, END = "2026-AGO-DIC", D(2026, 8, 24), D(2026, 12, 11)
 
+ENROLMENT = "Fecha de inscripción"  # the registrar's column
+ENROLLED, LATE_ENROLMENT = "21/08/2026", "26/08/2026"
 ACUSE = roster_rows(10, seed=11)
 SUBDELEGACION = roster_rows(4, seed=11, first=10)
 SILENT = roster_rows(8, seed=11, first=14)
-LATE = roster_rows(3, seed=11, first=22)  # enrolled on the 26th
+LATE = roster_rows(3, seed=11, first=22)  # listed with the others, enrolling on the 26th
+
+
+def enrolled(rows: list[dict[str, str]], on: str) -> list[dict[str, str]]:
+    return [{**row, ENROLMENT: on} for row in rows]
 
 
 def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None:
     campus = Campus.open(tmp_path / "afilia", "bachillerato")
     campus.cli("term", "add", TERM, "--start", START.isoformat(), "--end", END.isoformat())
-    campus.import_roster(ACUSE + SUBDELEGACION + SILENT, at(D(2026, 8, 20), 10), term=TERM)
+    campus.import_roster(
+        enrolled(ACUSE + SUBDELEGACION + SILENT, ENROLLED) + enrolled(LATE, LATE_ENROLMENT),
+        at(D(2026, 8, 21), 10),
+        term=TERM,
+    )
     students = campus.students
 
     def acuses() -> None:
-        now = at(START, 16)
+        now = at(START, 8)
         for m in matriculas(ACUSE):
             campus.send(acuse_mail(students[m], now))
         for m in matriculas(SUBDELEGACION):
@@ -52,18 +62,18 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
         campus.intake(now)
 
     altas_pending: list[str] = []
-    late = at(D(2026, 8, 26), 8)
     events = [
-        (at(START, 16), acuses),
+        (at(START, 8), acuses),
         (at(D(2026, 8, 25), 12), lambda: altas_pending.append(campus.cli("altas", "pending"))),
         campus.act(at(D(2026, 8, 26), 12), "altas", "done", file_of=matriculas(ACUSE)),
         campus.act(at(D(2026, 8, 27), 12), "altas", "verified", file_of=matriculas(ACUSE)),
-        (late, lambda: campus.import_roster(LATE, late, term=TERM)),
     ]
     digests = [D(2026, 8, 25), D(2026, 8, 28)]
     campus.run(D(2026, 8, 20), D(2026, 9, 2), events, digests=digests)
 
-    request = [(START, "request_constancia")]
+    # Seed 004: "durante los tres días posteriores a la inscripción", from each student's
+    # enrolment (21/08, so due 24/08), not from the term start.
+    request = [(D(2026, 8, 21), "request_constancia")]
     reminder = "request_constancia_reminder"
     acuse = (START, "nss_acuse_received")
     wanted = expect(
@@ -80,10 +90,10 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
             (matriculas(SUBDELEGACION), [*request, acuse]),
             (  # three calendar days, a reminder each business day
                 matriculas(SILENT),
-                [*request, *((D(2026, 8, d), reminder) for d in (25, 26, 27))],
+                [*request, (D(2026, 8, 24), reminder)],
             ),
             (
-                matriculas(LATE),  # their three days count from their enrolment
+                matriculas(LATE),  # their three days count from their own enrolment
                 [(D(2026, 8, 26), "request_constancia")]
                 + [(D(2026, 8, d), reminder) for d in (27, 28)],
             ),
@@ -92,7 +102,7 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
     assert differences(campus.received(), wanted) == {}
 
     [asked] = campus.texts("request_constancia", matriculas(SILENT)[0])
-    assert asked.startswith("Entrega el acuse de tu NSS a más tardar el jueves 27 de agosto")
+    assert asked.startswith("Entrega el acuse de tu NSS a más tardar el lunes 24 de agosto")
     [asked_late] = campus.texts("request_constancia", matriculas(LATE)[0])
     assert "a más tardar el sábado 29 de agosto" in asked_late
     # "Acudir a la Subdelegación": the student is told not to go; staff request the NSS.
@@ -117,7 +127,7 @@ def test_a_semester_with_the_nss_acuse_within_three_days(tmp_path: Path) -> None
     # After the deadline, staff see who never sent the acuse.
     overdue = campus.digest_text(D(2026, 8, 28))
     assert "SIN DOCUMENTO DESPUÉS DEL PLAZO (8)" in overdue
-    assert "plazo vencido el 27/08/2026" in overdue
+    assert "plazo vencido el 24/08/2026" in overdue
     # The indicator counts those who handed in the acuse: they are entitled to the alta.
     assert f"{TERM}: 0 de 14 (0.0 %)" in overdue
     campus.close()

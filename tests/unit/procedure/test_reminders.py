@@ -175,15 +175,33 @@ def test_resello_from_the_second_term_for_active_and_internship_students(
     ] == []
 
 
-def test_high_school_acuse_deadline_is_three_calendar_days(
+def test_seed_004_acuse_is_due_three_calendar_days_after_each_students_enrolment(
+    case: StudentCase, policy: Policy, calendar: BusinessCalendar
+) -> None:
+    """Seed 004: "durante los tres días posteriores a la inscripción", not the term start."""
+    rules = replace(policy.procedure, nss_acuse_within_days=3, request_reminder_every=1)
+    high_school = replace(policy, procedure=rules)
+    listed_early = replace(
+        case,
+        student=replace(case.student, enrolled_on=date(2026, 5, 6)),
+        first_seen_on=date(2026, 4, 28),
+    )
+    mails = _run_term(listed_early, high_school, calendar)
+    assert [(d, r.kind) for d, r in mails] == [
+        (date(2026, 5, 6), ReminderKind.REQUEST),
+        (date(2026, 5, 7), ReminderKind.REQUEST_REMINDER),
+        (date(2026, 5, 8), ReminderKind.REQUEST_REMINDER),  # due Saturday 9th: no more
+    ]
+    assert mails[0][1].deadline == date(2026, 5, 9)
+
+
+def test_seed_004_without_an_enrolment_date_the_day_the_roster_listed_them_counts(
     case: StudentCase, policy: Policy, calendar: BusinessCalendar
 ) -> None:
     high_school = replace(policy, procedure=replace(policy.procedure, nss_acuse_within_days=3))
-    mails = _run_term(case, high_school, calendar)
-    assert [(d, r.kind) for d, r in mails] == [
-        (date(2026, 5, 4), ReminderKind.REQUEST),
-        (date(2026, 5, 7), ReminderKind.REQUEST_REMINDER),  # on the last day
-    ]
+    listed = replace(case, first_seen_on=date(2026, 5, 4))
+    mails = _run_term(listed, high_school, calendar)
+    assert mails[0][0] == date(2026, 5, 4)
     assert mails[0][1].deadline == date(2026, 5, 7)
 
 

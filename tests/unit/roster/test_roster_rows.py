@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from daemon.domain.student import RosterStatus
@@ -184,3 +186,15 @@ def test_full_name_column_fills_the_three_name_fields() -> None:
         "GÓMEZ",
         "NÚÑEZ",
     )
+
+
+@pytest.mark.parametrize(
+    "written", ["21/08/2026", "21-08-2026", "2026-08-21", "2026-08-21 00:00:00", "21.08.2026"]
+)
+def test_fecha_de_inscripcion_as_registrars_and_spreadsheets_write_it(written: str) -> None:
+    assert _entry(enrolled_on=written).enrolled_on == date(2026, 8, 21)
+
+
+@pytest.mark.parametrize("written", ["31/02/2026", "agosto", "08/21/26"])
+def test_a_fecha_de_inscripcion_that_is_not_a_date_refuses_the_row(written: str) -> None:
+    assert _problem(enrolled_on=written).problem is RowProblem.INVALID_DATE
