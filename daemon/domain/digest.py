@@ -128,6 +128,7 @@ class Digest:
     health: tuple[MailboxHealth, ...]
     uncollected: tuple[StudentLine, ...] = ()  # printed, pickup window over, not collected
     to_verify: tuple[StudentLine, ...] = ()  # paso 5: altas to check on the IMSS portal
+    roster_due: Term | None = None  # paso 1: ask Control Escolar for this term's roster
     bajas_list_due: date | None = None  # ask Control Escolar for the leave list since then
     next_movement: date | None = None
     notes: tuple[str, ...] = field(default=())
@@ -218,6 +219,7 @@ def build_digest(
         to_deliver=tuple(to_deliver),
         uncollected=tuple(uncollected),
         to_verify=tuple(to_verify),
+        roster_due=roster_due(cases, facts.terms, today, calendar),
         overdue=tuple(sorted(overdue, key=lambda o: (-o.business_days, o.matricula))),
         no_document=tuple(no_document),
         review=tuple(facts.review),
@@ -283,6 +285,25 @@ def _credential_overdue(
         document_on=case.on_file_on,
         late_document=service_levels.arrived_after_section_8(case, rules, calendar),
     )
+
+
+ROSTER_REQUEST_BEFORE = 5  # business days before term start
+
+
+def roster_due(
+    cases: Sequence[StudentCase], terms: Sequence[Term], today: date, calendar: BusinessCalendar
+) -> Term | None:
+    """PAB-24 paso 1: "Solicita a Control Escolar la base de datos del alumnado inscrito al
+    inicio del cuatrimestre". From a week before a term starts until its roster is imported
+    (some student linked to the term), staff are reminded to ask for it: without it afilia
+    would answer every student "no te encontramos"."""
+    linked = {case.term.id for case in cases if case.term is not None}
+    for term in sorted(terms, key=lambda t: t.starts_on):
+        if term.ends_on < today or term.id in linked:
+            continue
+        if today >= calendar.add(calendar.on_or_after(term.starts_on), -ROSTER_REQUEST_BEFORE):
+            return term
+    return None
 
 
 def _bajas_list_due(

@@ -92,6 +92,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
         "to_deliver": digest.to_deliver,
         "uncollected": digest.uncollected,
         "to_verify": digest.to_verify,
+        "roster_due": digest.roster_due,
         "overdue": digest.overdue,
         "no_document": digest.no_document,
         "review": digest.review,

@@ -7,7 +7,7 @@ from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.digest import DigestFacts, OverdueKind, build_digest, movements_csv
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy, School
-from daemon.domain.procedure_state import Alta, PrintedCredential, StudentCase
+from daemon.domain.procedure_state import Alta, PrintedCredential, StudentCase, Term
 from daemon.domain.student import RosterStatus
 from daemon.rules_profile import load_profile
 from tests.conftest import REPO
@@ -215,3 +215,17 @@ def test_imss_csv_is_uppercase_without_accents(case: StudentCase) -> None:
         "12345678903,GOMA050317MDFNRNA1,GOMEZ,NUNEZ,ANA MARIA,UTE2026001,"
         "TSU EN TECNOLOGIAS DE LA INFORMACION"
     )
+
+
+def test_paso_1_staff_are_asked_to_request_the_roster_until_a_term_has_students(
+    case: StudentCase, policy: Policy
+) -> None:
+    """PAB-24 paso 1: "Solicita a Control Escolar la base de datos del alumnado inscrito al
+    inicio del cuatrimestre", from a week before the term until its roster is imported."""
+    autumn = Term(id=8, name="2026-3", starts_on=date(2026, 9, 1), ends_on=date(2026, 12, 18))
+    facts = replace(FACTS, terms=(TERM, autumn))
+    assert _digest([case], date(2026, 8, 21), policy, facts).roster_due is None
+    assert _digest([case], date(2026, 8, 25), policy, facts).roster_due == autumn
+    assert _digest([case], date(2026, 9, 3), policy, facts).roster_due == autumn
+    moved_on = replace(case, term=autumn)
+    assert _digest([moved_on], date(2026, 9, 3), policy, facts).roster_due is None
