@@ -31,6 +31,7 @@ from daemon.domain.digest import (
 )
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
+from daemon.domain.reason_texts import reasons_in_spanish
 from daemon.services import intake_review
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
@@ -137,7 +138,7 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         ReviewItem(
             sender=sender,
             outcome=decision.outcome,
-            reason="; ".join(str(r) for r in _detail(decision))[:300],
+            reason="; ".join(reasons_in_spanish(_detail(decision)))[:300],
             at=decision.decided_at,
             matricula=decision.matricula,
             motivo=_motivo(decision),
