@@ -36,6 +36,10 @@ class Outcome(StrEnum):
     BAJA_REQUESTED = "baja_requested"
     CARNET_RECEIVED = "carnet_received"
     STAFF_COMMAND = "staff_command"
+    # Seed 002: a student asks for their hoja de afiliación by mail. Sent (PDF attached)
+    # when we insure them; otherwise a neutral reply saying what we need first.
+    HOJA_AFILIACION_SENT = "hoja_afiliacion_sent"
+    HOJA_AFILIACION_PENDING = "hoja_afiliacion_pending"
 
 
 # Outcomes a human must look at; they appear in the digest's review queue.
@@ -69,6 +73,8 @@ REPLY_PRIORITY: tuple[Outcome, ...] = (
     Outcome.NOT_ENROLLED,
     Outcome.CARNET_RECEIVED,
     Outcome.BAJA_REQUESTED,
+    Outcome.HOJA_AFILIACION_SENT,
+    Outcome.HOJA_AFILIACION_PENDING,
     Outcome.STAFF_COMMAND,
     Outcome.REJECTED_UNSAFE,
     Outcome.UNREADABLE,
