@@ -468,7 +468,9 @@ def _decide(
         zipped = message_rules.zip_attachment(mail)
         if zipped:
             return [_message_level(Outcome.REJECTED_UNSAFE, zipped, by_sender)]
-    if not readings and asks_for_hoja_de_afiliacion(mail.subject, mail.body_text, policy):
+    # A signature logo or a photo is not a document: the hoja request still stands.
+    recognised = any(r.facts is not None for r in readings)
+    if not recognised and asks_for_hoja_de_afiliacion(mail.subject, mail.body_text, policy):
         return [_hoja_de_afiliacion(session, by_sender, intake, now)]
     if not readings:
         return [_message_level(Outcome.NO_ATTACHMENT, "no usable document attached", by_sender)]

@@ -8,6 +8,7 @@ with a neutral reply asking for the constancia first. Real inbox, parser, templa
 from __future__ import annotations
 
 import email
+import io
 from datetime import date
 from email import policy as email_policy
 from pathlib import Path
@@ -39,6 +40,14 @@ REGISTERED, INSURED, WAITING, SILENT, SENDS_IT = matriculas(ROWS)
 STRANGER = student_of(roster_rows(1, seed=31, first=5)[0])  # not on the roster
 
 
+def _logo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), "navy").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def _attachments(raw: bytes) -> dict[str, bytes]:
     message = email.message_from_bytes(raw, policy=email_policy.default)
     return {
@@ -62,8 +71,11 @@ def test_seed_002_hoja_de_afiliacion_by_mail_only_when_insured_here(tmp_path: Pa
 
     asked = at(D(2026, 9, 1), 10)
     body = "Buenas tardes.\nSolicito mi hoja de afiliación para tramitar mi carnet.\nGracias"
-    for who in (students[m] for m in (REGISTERED, INSURED, WAITING, SILENT)):
+    for who in (students[m] for m in (REGISTERED, WAITING, SILENT)):
         campus.send(request_mail(who, asked, "Hoja de afiliación", body))
+    # A mail client's signature logo does not make the request a document.
+    logo = (("logo.jpg", _logo()),)
+    campus.send(request_mail(students[INSURED], asked, "Hoja de afiliación", body, logo))
     campus.send(request_mail(STRANGER, asked, "Hoja de afiliación", body))
     # The leaflet: without a hoja, send the vigencia. The constancia is decided as usual.
     with_constancia = constancia_mail(students[SENDS_IT], asked).replace(

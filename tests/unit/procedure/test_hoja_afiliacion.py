@@ -15,10 +15,10 @@ from daemon.documents.hoja_afiliacion import hoja_pdf
 from daemon.documents.pdf_text import read_pdfium, read_pdfplumber
 from daemon.domain.hoja_afiliacion import HojaDeAfiliacion, OurConstancia, hoja_de_afiliacion
 from daemon.domain.outcomes import DocumentKind, Outcome
-from daemon.domain.policy import Policy
+from daemon.domain.policy import Policy, School
 from daemon.domain.procedure_state import Alta, StudentCase
 from daemon.domain.requests import asks_for_hoja_de_afiliacion, request_outcome
-from daemon.domain.student import RosterStatus
+from daemon.domain.student import RosterStatus, Student
 from tests.conftest import OTHER_SCHOOL_REGISTRO, OUR_REGISTRO
 
 MX = ZoneInfo("America/Mexico_City")
@@ -154,3 +154,21 @@ def test_seed_002_the_pdf_is_the_same_bytes_every_time() -> None:
 def test_seed_002_a_hoja_sent_back_to_us_is_not_taken_for_a_constancia() -> None:
     [reading] = read_attachment("hoja.pdf", "application/pdf", hoja_pdf(HOJA), ReadLimits())
     assert reading.kind is not DocumentKind.CONSTANCIA
+
+
+def test_seed_002_the_faq_reply_tells_how_to_ask_only_where_it_applies(
+    school: School, student: Student
+) -> None:
+    from daemon.mail.compose import Renderer
+    from tests.unit.test_templates import profile, reply
+
+    renderer = Renderer()
+    question = "¿Cómo pido mi hoja de afiliación?"
+    for name, offered in (
+        ("tec-carnet", True),
+        ("tec-semestral", True),
+        ("ut-cuatrimestral", False),
+    ):
+        mail = reply(renderer, profile(name, school), Outcome.NO_ATTACHMENT, student)
+        assert (question in mail.text) is offered, name
+        assert (question in mail.html) is offered, name
