@@ -239,7 +239,8 @@ def bajas_done(
 
 @click.group()
 def credenciales() -> None:
-    """Student ID cards: print queue, printed batches, deliveries (FOR-24-02), resellos."""
+    """Student ID cards: print queue, printed batches, deliveries (FOR-24-02), resellos,
+    paid replacements (reposición)."""
 
 
 @credenciales.command("pending")
