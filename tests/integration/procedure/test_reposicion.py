@@ -93,6 +93,7 @@ def test_policy_4_4_duplicate_card_after_payment_goes_back_to_print_queue(
     campus.cli("digest", now=at(D(2026, 6, 3), 7, 30))
     digest = unfolded(campus.digest_text(D(2026, 6, 3)))
     assert "CREDENCIALES POR IMPRIMIR (1)" in digest
+    assert "REPOSICIÓN PAGADA seguido de las matrículas" in digest  # how to answer
     assert f"{LOST} {students[LOST].nombre_completo} (reposición (duplicado)) desde 02/06/2026" in (
         digest
     )
