@@ -60,6 +60,7 @@ NEVER_ANSWERED = frozenset({Outcome.IGNORED_AUTO})
 # When one mail carries several documents, the student gets one reply, about the document
 # that moves their case furthest. Earlier in this tuple wins.
 REPLY_PRIORITY: tuple[Outcome, ...] = (
+    Outcome.HOJA_AFILIACION_SENT,  # only beside a constancia with our registro: it says more
     Outcome.ACCEPTED_NOT_INSURED,
     Outcome.ACCEPTED_INSURED_HERE,
     Outcome.COVERED_OTHER_REGIME,
@@ -73,7 +74,6 @@ REPLY_PRIORITY: tuple[Outcome, ...] = (
     Outcome.NOT_ENROLLED,
     Outcome.CARNET_RECEIVED,
     Outcome.BAJA_REQUESTED,
-    Outcome.HOJA_AFILIACION_SENT,
     Outcome.HOJA_AFILIACION_PENDING,
     Outcome.STAFF_COMMAND,
     Outcome.REJECTED_UNSAFE,

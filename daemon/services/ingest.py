@@ -389,6 +389,10 @@ def _store_case(
         by_sender = roster.find_by_email(session, mail.sender)
         decided = _decide(session, fetched, parsed, by_sender, intake, now)
         decision_rows = _store_decisions(session, message, decided, now)
+        hoja = _hoja_with_the_constancia(session, mail, decided, by_sender, intake, now)
+        if hoja is not None:
+            decided.append(hoja)
+            decision_rows += _store_decisions(session, message, [hoja], now)
         primary_index = _primary(decided)
         primary = decided[primary_index]
         if not primary.reply:
@@ -507,6 +511,29 @@ def _hoja_de_afiliacion(
         Decision(Outcome.HOJA_AFILIACION_SENT, ("hoja de afiliación sent",), student),
         attachments=(hoja_attachment(hoja),),
     )
+
+
+def _hoja_with_the_constancia(
+    session: Session,
+    mail: InboundMail,
+    decided: list[_Decided],
+    student: Student | None,
+    intake: Intake,
+    now: datetime,
+) -> _Decided | None:
+    """The leaflet (procedures/002): a student without their hoja sends their vigencia. When
+    that constancia is theirs and shows our registro, the hoja goes with the reply; its
+    decision is already stored (flushed), so the case counts it."""
+    if student is None or not any(
+        d.decision.outcome is Outcome.ACCEPTED_INSURED_HERE
+        and d.decision.matricula == student.matricula
+        for d in decided
+    ):
+        return None
+    if not asks_for_hoja_de_afiliacion(mail.subject, mail.body_text, intake.policy):
+        return None
+    hoja = _hoja_de_afiliacion(session, student, intake, now)
+    return hoja if hoja.decision.outcome is Outcome.HOJA_AFILIACION_SENT else None
 
 
 def _message_level(outcome: Outcome, reason: str, student: Student | None) -> _Decided:

@@ -2,7 +2,9 @@
 constancia de vigencia de derechos se encuentra vigente, solicita ... tu Hoja de
 Afiliación". Students ask by mail; afilia answers with a PDF written from the stored data
 when the school insures them (our alta, or a constancia with our registro), and otherwise
-with a neutral reply asking for the constancia first. Real inbox, parser, templates.
+with a neutral reply asking for the constancia first. A request that brings the
+constancia gets the hoja at once when that constancia shows our registro. Real inbox,
+parser, templates.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ pytestmark = pytest.mark.integration
 D = date
 TERM, START, END = "2026-AGO-DIC", D(2026, 8, 24), D(2026, 12, 11)
 
-ROWS = roster_rows(5, seed=31)
-REGISTERED, INSURED, WAITING, SILENT, SENDS_IT = matriculas(ROWS)
-STRANGER = student_of(roster_rows(1, seed=31, first=5)[0])  # not on the roster
+ROWS = roster_rows(6, seed=31)
+REGISTERED, INSURED, WAITING, SILENT, SENDS_IT, SENDS_OURS = matriculas(ROWS)
+STRANGER = student_of(roster_rows(1, seed=31, first=6)[0])  # not on the roster
 
 
 def _logo() -> bytes:
@@ -77,12 +79,14 @@ def test_seed_002_hoja_de_afiliacion_by_mail_only_when_insured_here(tmp_path: Pa
     logo = (("logo.jpg", _logo()),)
     campus.send(request_mail(students[INSURED], asked, "Hoja de afiliación", body, logo))
     campus.send(request_mail(STRANGER, asked, "Hoja de afiliación", body))
-    # The leaflet: without a hoja, send the vigencia. The constancia is decided as usual.
-    with_constancia = constancia_mail(students[SENDS_IT], asked).replace(
-        b"Subject: Constancia de vigencia", b"Subject: Hoja de afiliacion"
-    )
-    assert b"Subject: Hoja de afiliacion" in with_constancia
-    campus.send(with_constancia)
+    # The leaflet: without a hoja, send the vigencia. The constancia is decided as usual;
+    # when it shows our registro, the hoja comes with the reply.
+    for matricula, truth in ((SENDS_IT, None), (SENDS_OURS, insured_here())):
+        with_constancia = constancia_mail(students[matricula], asked, truth).replace(
+            b"Subject: Constancia de vigencia", b"Subject: Hoja de afiliacion"
+        )
+        assert b"Subject: Hoja de afiliacion" in with_constancia
+        campus.send(with_constancia)
     campus.intake(asked)
 
     replies = {
@@ -96,6 +100,7 @@ def test_seed_002_hoja_de_afiliacion_by_mail_only_when_insured_here(tmp_path: Pa
         WAITING: "hoja_afiliacion_pending",
         SILENT: "hoja_afiliacion_pending",
         SENDS_IT: "accepted_not_insured",
+        SENDS_OURS: "hoja_afiliacion_sent",
         STRANGER.email_institucional: "not_enrolled",
     }
 
@@ -109,6 +114,7 @@ def test_seed_002_hoja_de_afiliacion_by_mail_only_when_insured_here(tmp_path: Pa
     for matricula, since in (
         (REGISTERED, "Afiliado desde: 27/08/2026 (alta en el IMSS)"),  # local date of the alta
         (INSURED, "Afiliado desde: 24/08/2026 (constancia de vigencia de derechos)"),
+        (SENDS_OURS, "Afiliado desde: 31/08/2026 (constancia de vigencia de derechos)"),
     ):
         student = students[matricula]
         text = hoja_text(matricula)
@@ -127,6 +133,11 @@ def test_seed_002_hoja_de_afiliacion_by_mail_only_when_insured_here(tmp_path: Pa
     [sent_text] = campus.texts("hoja_afiliacion_sent", REGISTERED)
     assert "Te enviamos adjunta, en PDF, tu hoja de afiliación" in unfolded(sent_text)
     assert "Comprobante de domicilio" in sent_text
+
+    # The constancia sent with the request is on file: the case counts it from now on.
+    student_view = campus.cli("student", SENDS_OURS)
+    assert "documento: accepted_insured_here" in student_view
+    assert "decision hoja_afiliacion_sent" in student_view
 
     # Not insured on our records: nothing printed, a neutral reply saying what we need.
     for matricula in (WAITING, SILENT):
