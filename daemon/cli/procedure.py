@@ -35,6 +35,7 @@ from daemon.services.procedure_actions import (
     pending_review,
     record_delivered,
     record_printed,
+    record_reposicion,
     record_resello,
     student_history,
 )
@@ -106,8 +107,9 @@ def _print_report(report: ActionReport, as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
     click.echo(f"{report.action}: {len(report.applied)} applied, {len(report.rejected)} rejected")
+    notes = dict(report.notes)
     for matricula in report.applied:
-        click.echo(f"  ok  {matricula}")
+        click.echo(f"  ok  {matricula}" + (f": {notes[matricula]}" if matricula in notes else ""))
     for matricula, reason in report.rejected:
         click.echo(f"  no  {matricula}: {reason}")
 
@@ -309,7 +311,8 @@ def bajas_done(
 
 @click.group()
 def credenciales() -> None:
-    """Student ID cards: print queue, printed batches, deliveries (FOR-24-02), resellos."""
+    """Student ID cards: print queue, printed batches, deliveries (FOR-24-02), resellos,
+    paid replacements (reposición)."""
 
 
 @credenciales.command("pending")
@@ -386,8 +389,32 @@ def credenciales_delivered(
 def credenciales_resellada(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
-    """Record re-stamped cards (resello) for this term."""
-    _apply(app, record_resello, _matriculas(matriculas, from_file), now, as_json)
+    """Record re-stamped cards (resello) for this term (2nd term on, ACTIVO or ESTADÍA)."""
+    from daemon.services.calendar_settings import business_calendar
+
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = record_resello(
+            session,
+            _matriculas(matriculas, from_file),
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+            policy=app.policy,
+            calendar=business_calendar(app.settings, moment),
+        )
+    _print_report(report, as_json)
+
+
+@credenciales.command("reposicion")
+@_action_options
+@click.pass_obj
+def credenciales_reposicion(
+    app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
+) -> None:
+    """Record a paid replacement of a lost or stolen card: it goes back to the print queue."""
+    _apply(app, record_reposicion, _matriculas(matriculas, from_file), now, as_json)
 
 
 # --- the review queue -------------------------------------------------------------------

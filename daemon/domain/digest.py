@@ -187,7 +187,9 @@ def build_digest(
             and case.on_file is not None
             and not case.delivered_on
         ):
-            if case.in_print_queue:
+            if case.in_print_queue and case.reposicion_on is not None:
+                to_print.append(_line(case, "reposición (duplicado)", case.reposicion_on))
+            elif case.in_print_queue:
                 to_print.append(_line(case, str(case.on_file), case.on_file_on))
             elif case.printed is not None and today > case.printed.pickup_until:
                 window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"
@@ -263,7 +265,8 @@ def _credential_overdue(
     case: StudentCase, today: date, rules: ProcedureRules, calendar: BusinessCalendar
 ) -> Overdue | None:
     due = service_levels.credential_due(case, rules, calendar)
-    start = service_levels.clock_start(case, calendar)
+    # A duplicate's clock is its paid reposición (policy 4.4); a first card's, the term.
+    start = case.reposicion_on or service_levels.clock_start(case, calendar)
     if due is None or start is None or today <= due:
         return None
     if service_levels.credential_in_time(case, due):
@@ -330,7 +333,8 @@ def indicators(
     A student counts in the term the roster first listed them for, as long as they came in
     as a new entry and have vigencia de derechos: re-importing the roster for the next term
     (which moves them on and clears their new-entry flag) must not rewrite a closed term's
-    figure. One who left without collecting their card no longer counts against it.
+    figure. One who left without collecting their card no longer counts against it. A
+    duplicate (policy 4.4) is not a second card: the first delivery is the one counted.
     """
     ordered = sorted(terms, key=lambda t: t.starts_on)
     counted: dict[int, list[int]] = {t.id: [0, 0] for t in ordered}
@@ -338,11 +342,11 @@ def indicators(
         first = entry_term(case, ordered)
         if first is None or case.on_file not in WITH_VIGENCIA:
             continue
-        if case.delivered_on is None and not case.student.status.is_enrolled:
+        if case.card_delivered_on is None and not case.student.status.is_enrolled:
             continue
         if not _came_in_new(case, first, ordered):
             continue
-        counted[first.id][0] += 1 if case.delivered_on is not None else 0
+        counted[first.id][0] += 1 if case.card_delivered_on is not None else 0
         counted[first.id][1] += 1
     found = []
     by_year: dict[int, list[int]] = {}

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 _NOT_PLAIN = re.compile(r"[^A-Z0-9 @._-]")
+_NOT_HEADER = re.compile(r"[^A-Z0-9 @._()-]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -28,11 +29,17 @@ def plain_upper(text: str) -> str:
     return _SPACES.sub(" ", _NOT_PLAIN.sub(" ", fold(text))).strip()
 
 
+def column_name(text: str) -> str:
+    """A header cell: folded like the data, but its parentheses kept ('Nombre(s)' ->
+    'NOMBRE(S)'): the forms' column is called that, and 'NOMBRE S' reads as a typo."""
+    return _SPACES.sub(" ", _NOT_HEADER.sub(" ", fold(text))).strip()
+
+
 def imss_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """A CSV in the forms' style: every cell folded, CRLF lines, UTF-8 without BOM."""
+    """A CSV in the forms' style: every data cell folded, CRLF lines, UTF-8 without BOM."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([plain_upper(cell) for cell in header])
+    writer.writerow([column_name(cell) for cell in header])
     for row in rows:
         writer.writerow([plain_upper(str(cell)) for cell in row])
     return buffer.getvalue().encode("utf-8")

@@ -36,6 +36,10 @@ class Outcome(StrEnum):
     BAJA_REQUESTED = "baja_requested"
     CARNET_RECEIVED = "carnet_received"
     STAFF_COMMAND = "staff_command"
+    # Seed 002: a student asks for their hoja de afiliación by mail. Sent (PDF attached)
+    # when we insure them; otherwise a neutral reply saying what we need first.
+    HOJA_AFILIACION_SENT = "hoja_afiliacion_sent"
+    HOJA_AFILIACION_PENDING = "hoja_afiliacion_pending"
 
 
 # Outcomes a human must look at; they appear in the digest's review queue.
@@ -56,6 +60,7 @@ NEVER_ANSWERED = frozenset({Outcome.IGNORED_AUTO})
 # When one mail carries several documents, the student gets one reply, about the document
 # that moves their case furthest. Earlier in this tuple wins.
 REPLY_PRIORITY: tuple[Outcome, ...] = (
+    Outcome.HOJA_AFILIACION_SENT,  # only beside a constancia with our registro: it says more
     Outcome.ACCEPTED_NOT_INSURED,
     Outcome.ACCEPTED_INSURED_HERE,
     Outcome.COVERED_OTHER_REGIME,
@@ -69,6 +74,7 @@ REPLY_PRIORITY: tuple[Outcome, ...] = (
     Outcome.NOT_ENROLLED,
     Outcome.CARNET_RECEIVED,
     Outcome.BAJA_REQUESTED,
+    Outcome.HOJA_AFILIACION_PENDING,
     Outcome.STAFF_COMMAND,
     Outcome.REJECTED_UNSAFE,
     Outcome.UNREADABLE,

@@ -57,6 +57,9 @@ class IntakeRules:
     # Subject keywords that make a mail a baja request / a carnet for the file; empty = off.
     baja_request_keywords: tuple[str, ...] = ()
     carnet_subject_keywords: tuple[str, ...] = ()
+    # Subject or opening-line keywords of a mail asking for the hoja de afiliación (TecNM
+    # leaflet, procedures/002): afilia answers with the PDF when we insure the student.
+    hoja_afiliacion_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

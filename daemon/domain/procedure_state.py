@@ -86,12 +86,29 @@ class StudentCase:
     baja_requested_on: date | None = None  # baja_requested decision after the last alta
     baja_done_at: datetime | None = None  # latest baja done
     printed: PrintedCredential | None = None
-    delivered_on: date | None = None
+    delivered_on: date | None = None  # of the card in hand: the first, or the duplicate
     resello_done: bool = False  # for the current term
+    # Policy 4.4: the latest paid replacement (reposición); the card goes back to the print
+    # queue as a duplicate. The first delivery stays known for the indicator.
+    reposicion_on: date | None = None
+    first_delivered_on: date | None = None
 
     @property
     def matricula(self) -> str:
         return self.student.matricula
+
+    @property
+    def card_delivered_on(self) -> date | None:
+        """The day the student first got a card; a duplicate does not change it, so the
+        indicator (PAB-24 §6) counts a student once whatever was replaced."""
+        return self.first_delivered_on or self.delivered_on
+
+    @property
+    def print_requested_on(self) -> date | None:
+        """The day the card to print now was asked for: the document on file, or the paid
+        reposición of a duplicate (its 15-day SLA runs from then)."""
+        found = [d for d in (self.on_file_on, self.reposicion_on) if d is not None]
+        return max(found) if found else None
 
     @property
     def alta_pending(self) -> bool:
@@ -107,8 +124,13 @@ class StudentCase:
     @property
     def needs_card(self) -> bool:
         """Policy 4.1: the card is issued at the start of studies. A returning student who
-        sends a constancia (for an alta, say) re-stamps the card they have (resello)."""
-        return self.student.new_entry or self.student.term_number <= 1
+        sends a constancia (for an alta, say) re-stamps the card they have (resello); one
+        who lost it gets a duplicate once the reposición is paid (policy 4.4)."""
+        return (
+            self.student.new_entry
+            or self.student.term_number <= 1
+            or self.reposicion_on is not None
+        )
 
     @property
     def in_print_queue(self) -> bool:

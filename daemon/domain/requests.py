@@ -28,8 +28,29 @@ def request_outcome(subject: str, body: str, policy: Policy) -> Outcome | None:
     ):
         return Outcome.BAJA_REQUESTED
     if _mentions(subject_words, policy.intake.carnet_subject_keywords):
+        if asks_for_hoja_de_afiliacion(subject, "", policy):
+            return None  # "hoja de afiliación para mi carnet": the hoja is what they want
         return Outcome.CARNET_RECEIVED
     return None
+
+
+def asks_for_hoja_de_afiliacion(subject: str, body: str, policy: Policy) -> bool:
+    """True when the subject or the opening lines of the body ask for the hoja de afiliación.
+
+    Unlike a baja or a carnet this does not stop the attachments from being read: the
+    leaflet (procedures/002) tells a student without their hoja to send their vigencia, so
+    a constancia attached to such a mail is decided as a constancia.
+    """
+    keywords = policy.intake.hoja_afiliacion_keywords
+    if not keywords:
+        return False
+    opening = [line for line in (body or "").splitlines() if line.strip()][:_OPENING_LINES]
+    texts = [plain_upper(subject), *(plain_upper(line) for line in opening)]
+    return any(_mentions(text, keywords) for text in texts)
+
+
+# Students greet first ("Buenas tardes,"), then ask: a few lines, not a whole quoted thread.
+_OPENING_LINES = 4
 
 
 def _first_line(body: str) -> str:

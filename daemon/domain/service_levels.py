@@ -39,6 +39,8 @@ def credential_due(
     start = clock_start(case, calendar)
     if start is None or case.on_file_on is None:
         return None
+    if case.reposicion_on is not None:  # a duplicate: 15 days from the paid reposición
+        return calendar.add(case.reposicion_on, rules.credential_sla)
     if arrived_after_section_8(case, rules, calendar):
         return calendar.add(case.on_file_on, rules.credential_sla)  # política 4.2
     return calendar.add(start, rules.credential_sla)

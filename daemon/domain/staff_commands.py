@@ -12,6 +12,8 @@ Staff answer the digest (or write to the mailbox) with one command per paragraph
 
     ENTREGADA UTE2026001
 
+    REPOSICIÓN PAGADA UTE2026002
+
 Parsing is pure and forgiving about case, accents, commas and quoted reply text; it never
 looks anything up. The service checks each matrícula against the roster and answers what
 was applied and what was rejected.
@@ -40,6 +42,7 @@ class CommandKind(StrEnum):
     CREDENTIALS_PRINTED = "credenciales_impresas"
     DELIVERED = "entregada"
     RESELLO_DONE = "resellada"
+    REPOSICION_PAID = "reposicion_pagada"  # policy 4.4: a duplicate card, paid
     REVIEWED = "revisado"  # items of the digest's review queue, by matrícula or sender
 
 
@@ -67,6 +70,9 @@ _SPELLINGS: tuple[tuple[str, CommandKind], ...] = (
     ("RESELLADAS", CommandKind.RESELLO_DONE),
     ("RESELLADA", CommandKind.RESELLO_DONE),
     ("RESELLO HECHO", CommandKind.RESELLO_DONE),
+    ("REPOSICIONES PAGADAS", CommandKind.REPOSICION_PAID),
+    ("REPOSICION PAGADA", CommandKind.REPOSICION_PAID),
+    ("PAGO DE REPOSICION", CommandKind.REPOSICION_PAID),
     ("REVISADOS", CommandKind.REVIEWED),
     ("REVISADAS", CommandKind.REVIEWED),
     ("REVISADO", CommandKind.REVIEWED),

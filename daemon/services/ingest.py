@@ -33,7 +33,7 @@ from daemon.domain.facts import (
 )
 from daemon.domain.outcomes import REPLY_PRIORITY, Outcome
 from daemon.domain.policy import Policy
-from daemon.domain.requests import request_outcome
+from daemon.domain.requests import asks_for_hoja_de_afiliacion, request_outcome
 from daemon.domain.student import Student
 from daemon.errors import TransientError
 from daemon.mail import message_rules
@@ -43,6 +43,7 @@ from daemon.mail.loop_guard import AutomaticReason, automatic_reason
 from daemon.mail.ports import FetchedMail, Mailbox, MailRef
 from daemon.metrics import Metrics
 from daemon.services import quarantine
+from daemon.services.hoja_afiliacion import hoja_attachment, hoja_for
 from daemon.services.mail_reading import ParsedMail
 from daemon.services.replies import own_addresses, queue_reply, received_on
 from daemon.store import roster
@@ -82,6 +83,7 @@ class _Decided:
     reading: DocumentReading | None
     decision: Decision
     reply: bool = True  # False: no reply at all (a forged sender, whatever the outcome)
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # of the reply (a hoja de afiliación)
 
 
 # Trouble of the database or a server, not of the mail: the pass stops and is retried.
@@ -387,6 +389,10 @@ def _store_case(
         by_sender = roster.find_by_email(session, mail.sender)
         decided = _decide(session, fetched, parsed, by_sender, intake, now)
         decision_rows = _store_decisions(session, message, decided, now)
+        hoja = _hoja_with_the_constancia(session, mail, decided, by_sender, intake, now)
+        if hoja is not None:
+            decided.append(hoja)
+            decision_rows += _store_decisions(session, message, [hoja], now)
         primary_index = _primary(decided)
         primary = decided[primary_index]
         if not primary.reply:
@@ -401,6 +407,7 @@ def _store_case(
             intake,
             now,
             arrived_at=fetched.received_at,
+            attachments=primary.attachments,
         )
     return decided, reply
 
@@ -465,6 +472,10 @@ def _decide(
         zipped = message_rules.zip_attachment(mail)
         if zipped:
             return [_message_level(Outcome.REJECTED_UNSAFE, zipped, by_sender)]
+    # A signature logo or a photo is not a document: the hoja request still stands.
+    recognised = any(r.facts is not None for r in readings)
+    if not recognised and asks_for_hoja_de_afiliacion(mail.subject, mail.body_text, policy):
+        return [_hoja_de_afiliacion(session, by_sender, intake, now)]
     if not readings:
         return [_message_level(Outcome.NO_ATTACHMENT, "no usable document attached", by_sender)]
     day = received_on(mail, now, settings, arrived_at=fetched.received_at)
@@ -483,6 +494,46 @@ def _decide(
         )
         decided.append(_Decided(reading, classify(case)))
     return decided
+
+
+def _hoja_de_afiliacion(
+    session: Session, student: Student | None, intake: Intake, now: datetime
+) -> _Decided:
+    """Seed 002: the PDF when our records prove we insure the sender, else what we need."""
+    if student is None:
+        return _message_level(Outcome.NOT_ENROLLED, "hoja de afiliación from unknown sender", None)
+    hoja = hoja_for(session, student, intake.policy, now=now, tz=intake.settings.tz)
+    if hoja is None:
+        why = "hoja de afiliación asked for; not insured by us on our records"
+        return _message_level(Outcome.HOJA_AFILIACION_PENDING, why, student)
+    return _Decided(
+        None,
+        Decision(Outcome.HOJA_AFILIACION_SENT, ("hoja de afiliación sent",), student),
+        attachments=(hoja_attachment(hoja),),
+    )
+
+
+def _hoja_with_the_constancia(
+    session: Session,
+    mail: InboundMail,
+    decided: list[_Decided],
+    student: Student | None,
+    intake: Intake,
+    now: datetime,
+) -> _Decided | None:
+    """The leaflet (procedures/002): a student without their hoja sends their vigencia. When
+    that constancia is theirs and shows our registro, the hoja goes with the reply; its
+    decision is already stored (flushed), so the case counts it."""
+    if student is None or not any(
+        d.decision.outcome is Outcome.ACCEPTED_INSURED_HERE
+        and d.decision.matricula == student.matricula
+        for d in decided
+    ):
+        return None
+    if not asks_for_hoja_de_afiliacion(mail.subject, mail.body_text, intake.policy):
+        return None
+    hoja = _hoja_de_afiliacion(session, student, intake, now)
+    return hoja if hoja.decision.outcome is Outcome.HOJA_AFILIACION_SENT else None
 
 
 def _message_level(outcome: Outcome, reason: str, student: Student | None) -> _Decided:

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daemon.domain.calendar import local_date
+from daemon.domain.calendar import BusinessCalendar, local_date
 from daemon.domain.classification import ACUSE_NOT_ENOUGH
+from daemon.domain.credentials import reposicion_verdict, resello_verdict
 from daemon.domain.outcomes import Outcome
-from daemon.domain.policy import ProcedureRules
+from daemon.domain.policy import Policy, ProcedureRules
 from daemon.domain.procedure_state import (
     NEEDS_ALTA,
     ON_FILE,
@@ -60,6 +61,7 @@ class ActionReport:
     applied: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     batch_id: int | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)  # applied, with a remark
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class ActionReport:
             "applied": self.applied,
             "rejected": [{"matricula": m, "reason": r} for m, r in self.rejected],
             "batch_id": self.batch_id,
+            "notes": [{"matricula": m, "note": n} for m, n in self.notes],
         }
 
 
@@ -156,6 +159,8 @@ def _case(
     baja_requested_at: datetime | None = None
     baja_done_at: datetime | None = None
     delivered_at: datetime | None = None
+    first_delivered_at: datetime | None = None
+    reposicion_at: datetime | None = None
     resello_at: datetime | None = None
     for at, what, item in events:
         if what == "decision":
@@ -192,8 +197,14 @@ def _case(
                 baja_done_at, baja_requested_at, insured_here = at, None, False
             elif kind is ActionKind.DELIVERED:
                 delivered_at = at
+                first_delivered_at = first_delivered_at or at
+            elif kind is ActionKind.REPOSICION_PAID:
+                # Policy 4.4: the card in hand is gone; a duplicate goes to the print queue.
+                reposicion_at, delivered_at = at, None
             elif kind is ActionKind.RESELLO_DONE:
                 resello_at = at
+    if batch is not None and reposicion_at is not None and batch.printed_at < reposicion_at:
+        batch = None  # the lost card's batch: the duplicate is not printed yet
     return StudentCase(
         student=to_student(row),
         term=term,
@@ -220,6 +231,8 @@ def _case(
         ),
         delivered_on=local_date(delivered_at, tz) if delivered_at else None,
         resello_done=bool(resello_at and term and local_date(resello_at, tz) >= term.starts_on),
+        reposicion_on=local_date(reposicion_at, tz) if reposicion_at else None,
+        first_delivered_on=local_date(first_delivered_at, tz) if first_delivered_at else None,
     )
 
 
@@ -377,27 +390,60 @@ def record_delivered(
         elif case.printed is None:
             report.rejected.append((matricula, "su credencial no está en ningún lote impreso"))
         else:
-            _act(session, matricula, ActionKind.DELIVERED, actor, now, case.printed.batch_id)
+            note = "duplicado (reposición)" if case.reposicion_on is not None else ""
+            _act(session, matricula, ActionKind.DELIVERED, actor, now, case.printed.batch_id, note)
             report.applied.append(matricula)
     return _audited(session, report, actor, now)
 
 
 def record_resello(
+    session: Session,
+    matriculas: Sequence[str],
+    *,
+    actor: str,
+    now: datetime,
+    tz: ZoneInfo,
+    policy: Policy,
+    calendar: BusinessCalendar,
+) -> ActionReport:
+    """The card was re-stamped this term; who may be is ``resello_verdict``'s (4.3, 4.5)."""
+    report = ActionReport("resellada")
+    cases = _cases_by_matricula(session, matriculas, tz)
+    today = local_date(now, tz)
+    for matricula in _unique(matriculas):
+        case = cases.get(matricula)
+        if case is None:
+            report.rejected.append((matricula, "no está en el padrón"))
+            continue
+        verdict = resello_verdict(case, today, calendar=calendar, policy=policy)
+        if verdict.refusal is not None:
+            report.rejected.append((matricula, verdict.refusal))
+            continue
+        _act(session, matricula, ActionKind.RESELLO_DONE, actor, now, note=verdict.note)
+        report.applied.append(matricula)
+        if verdict.note:
+            report.notes.append((matricula, verdict.note))
+    return _audited(session, report, actor, now)
+
+
+def record_reposicion(
     session: Session, matriculas: Sequence[str], *, actor: str, now: datetime, tz: ZoneInfo
 ) -> ActionReport:
-    report = ActionReport("resellada")
+    """Policy 4.4: staff confirmed the payment for a duplicate of a lost or stolen card; it
+    goes back to the print queue, then pickup notice and FOR-24-02 delivery as a first card."""
+    report = ActionReport("reposicion_pagada")
     cases = _cases_by_matricula(session, matriculas, tz)
     for matricula in _unique(matriculas):
         case = cases.get(matricula)
         if case is None:
             report.rejected.append((matricula, "no está en el padrón"))
-        elif not case.student.status.is_enrolled:
-            report.rejected.append((matricula, f"estatus {case.student.status}: no se resella"))
-        elif case.resello_done:
-            report.rejected.append((matricula, "ya se registró su resello este periodo"))
-        else:
-            _act(session, matricula, ActionKind.RESELLO_DONE, actor, now)
-            report.applied.append(matricula)
+            continue
+        verdict = reposicion_verdict(case)
+        if verdict.refusal is not None:
+            report.rejected.append((matricula, verdict.refusal))
+            continue
+        _act(session, matricula, ActionKind.REPOSICION_PAID, actor, now)
+        report.applied.append(matricula)
     return _audited(session, report, actor, now)
 
 
@@ -475,10 +521,11 @@ def _act(
     actor: str,
     now: datetime,
     batch_id: int | None = None,
+    note: str = "",
 ) -> None:
     session.add(
         ProcedureActionRow(
-            matricula=matricula, kind=str(kind), at=now, actor=actor, batch_id=batch_id, note=""
+            matricula=matricula, kind=str(kind), at=now, actor=actor, batch_id=batch_id, note=note
         )
     )
     session.flush()

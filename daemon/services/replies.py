@@ -6,6 +6,7 @@ at most N replies per sender per hour, and never show data of anyone but the sen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,7 @@ def queue_reply(
     *,
     arrived_at: datetime | None = None,
     dedupe_key: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> str:
     """Queue the one reply a mail gets, in the decision's transaction; says what was done."""
     settings, policy = intake.settings, intake.policy
@@ -98,6 +100,7 @@ def queue_reply(
         decision_pk=decision_row.id,
         in_reply_to=mail.message_id or None,
         references=(*mail.references, mail.message_id) if mail.message_id else mail.references,
+        attachments=attachments,
     )
     return "queued"
 

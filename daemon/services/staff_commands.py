@@ -34,6 +34,7 @@ from daemon.services.procedure_actions import (
     mark_reviewed,
     record_delivered,
     record_printed,
+    record_reposicion,
     record_resello,
 )
 from daemon.services.reminders import Mailing, queue_notices
@@ -158,7 +159,17 @@ def apply_command(
         case CommandKind.DELIVERED:
             return record_delivered(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.RESELLO_DONE:
-            return record_resello(session, command.matriculas, actor=actor, now=now, tz=tz)
+            return record_resello(
+                session,
+                command.matriculas,
+                actor=actor,
+                now=now,
+                tz=tz,
+                policy=policy,
+                calendar=business_calendar(settings, now),
+            )
+        case CommandKind.REPOSICION_PAID:
+            return record_reposicion(session, command.matriculas, actor=actor, now=now, tz=tz)
         case CommandKind.REVIEWED:
             return mark_reviewed(
                 session,

@@ -24,6 +24,7 @@ class ActionKind(StrEnum):
     BAJA_DONE = "baja_done"
     DELIVERED = "delivered"  # FOR-24-02
     RESELLO_DONE = "resello_done"
+    REPOSICION_PAID = "reposicion_paid"  # policy 4.4: a duplicate card, paid
 
 
 class ProcedureActionRow(Base):
