@@ -66,7 +66,8 @@ def test_paso_12_fixed_fault_leaves_the_follow_up(case: StudentCase, policy: Pol
     fixed = replace(_alta_waiting(case), alta_requested_on=None, delivered_on=date(2026, 5, 28))
     action = _action(OverdueKind.ALTA, case.matricula, date(2026, 5, 27))
     followed = follow_up(_overdue(fixed, policy, date(2026, 5, 29)), [action])
-    assert followed.without_action == () and followed.unresolved == ()
+    assert followed.without_action == ()
+    assert followed.unresolved == ()
 
 
 def test_paso_12_action_on_an_earlier_fault_does_not_cover_a_new_one(
@@ -77,3 +78,14 @@ def test_paso_12_action_on_an_earlier_fault_does_not_cover_a_new_one(
     other_student = _action(OverdueKind.ALTA, "UTE0000000", date(2026, 5, 27))
     followed = follow_up(overdue, [old, other_student])
     assert len(followed.without_action) == 2
+
+
+def test_paso_12_action_counts_from_the_day_the_salida_starts_counting(
+    case: StudentCase, policy: Policy
+) -> None:
+    overdue = [o for o in _overdue(_alta_waiting(case), policy, date(2026, 5, 27))]
+    assert overdue[0].since == date(2026, 5, 5)
+    on_the_day = _action(OverdueKind.ALTA, case.matricula, date(2026, 5, 5))
+    day_before = _action(OverdueKind.ALTA, case.matricula, date(2026, 5, 4))
+    assert len(follow_up(overdue, [on_the_day]).unresolved) == 1
+    assert follow_up(overdue, [day_before]).unresolved == ()

@@ -140,4 +140,5 @@ def test_paso_12_accion_correctiva_names_the_salida_and_needs_a_text() -> None:
     ).commands  # fmt: skip
     assert (named.corrective_kind, named.matriculas) == ("credencial", ("UTE2026002",))
     assert named.action_text == "entregada en ventanilla"
-    assert bare.problems and "falta describir" in bare.problems[0]
+    assert bare.problems
+    assert "falta describir" in bare.problems[0]

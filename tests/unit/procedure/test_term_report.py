@@ -14,7 +14,7 @@ from daemon.domain.digest import OverdueKind
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
 from daemon.domain.procedure_state import Alta, StudentCase, Term
-from daemon.domain.term_report import Tally, salidas_of, term_report
+from daemon.domain.term_report import Tally, TermReport, salidas_of, term_report
 from tests.unit.procedure.conftest import TERM
 
 TZ = ZoneInfo("America/Mexico_City")
@@ -52,13 +52,18 @@ def _cases(case: StudentCase) -> list[StudentCase]:
 
 
 ACTIONS = (
-    CorrectiveAction(1, "B", OverdueKind.ALTA, "Se pidió el alta en el IDSE", "jefa", _at(D(2026, 5, 27))),
-    CorrectiveAction(2, "B", OverdueKind.CREDENTIAL, "Se llamó a la alumna", "cli:ana", _at(D(2026, 5, 28))),
+    CorrectiveAction(
+        1, "B", OverdueKind.ALTA, "Se pidió el alta en el IDSE", "jefa", _at(D(2026, 5, 27))
+    ),
+    CorrectiveAction(
+        2, "B", OverdueKind.CREDENTIAL, "Se llamó a la alumna", "cli:ana", _at(D(2026, 5, 28))
+    ),
     CorrectiveAction(3, "E", OverdueKind.ALTA, "De otro periodo", "jefa", _at(D(2026, 2, 2))),
-)  # fmt: skip
+)
+TODAY = D(2026, 6, 1)
 
 
-def _report(case: StudentCase, policy: Policy, today: date = D(2026, 6, 1)):
+def _report(case: StudentCase, policy: Policy, today: date = TODAY) -> TermReport:
     return term_report(
         _cases(case), TERM, TERMS, ACTIONS, today=today, policy=policy,
         calendar=BusinessCalendar(), tz=TZ,
@@ -107,9 +112,11 @@ def test_paso_12_closed_term_is_counted_to_its_last_day(case: StudentCase, polic
         _cases(case), EARLIER, TERMS, ACTIONS, today=D(2026, 6, 1), policy=policy,
         calendar=BusinessCalendar(), tz=TZ,
     )  # fmt: skip
-    assert earlier.altas == Tally(in_time=1) and earlier.credentials == Tally(in_time=1)
+    assert earlier.altas == Tally(in_time=1)
+    assert earlier.credentials == Tally(in_time=1)
     assert earlier.salidas == ()
-    assert earlier.indicator is not None and earlier.indicator.percent == 100.0
+    assert earlier.indicator is not None
+    assert earlier.indicator.percent == 100.0
 
 
 def test_paso_12_a_student_salidas_decide_what_a_corrective_action_is_about(
