@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import BusinessCalendar, local_date
 from daemon.domain.corrective_actions import CorrectiveAction
-from daemon.domain.digest import OverdueKind
+from daemon.domain.digest import DigestFacts, OverdueKind, build_digest
 from daemon.domain.imss_forms import fold
 from daemon.domain.policy import Policy
+from daemon.domain.procedure_state import StudentCase, Term
 from daemon.domain.term_report import salidas_of
 from daemon.services.procedure_actions import ActionReport, load_cases, load_terms
 from daemon.store.procedure import CorrectiveActionRow
@@ -86,12 +87,7 @@ def record_corrective_action(
         if case is None:
             report.rejected.append((matricula, "no está en el padrón"))
             continue
-        kinds = {
-            s.kind
-            for s in salidas_of(
-                case, terms, actions, today=today, policy=policy, calendar=calendar, tz=tz
-            )
-        }
+        kinds = _salida_kinds(case, terms, actions, today, policy, calendar, tz)
         chosen = kind or _kind_from(kinds, text)
         if chosen is None and not kinds:
             report.rejected.append((matricula, "no tiene salidas no conformes en el periodo"))
@@ -112,6 +108,24 @@ def record_corrective_action(
             report.applied.append(matricula)
     session.flush()
     return _audited(session, report, actor, now)
+
+
+def _salida_kinds(
+    case: StudentCase,
+    terms: list[Term],
+    actions: list[CorrectiveAction],
+    today: date,
+    policy: Policy,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+) -> set[OverdueKind]:
+    """The kinds of the student's salidas this term: closed late ones (the term report's
+    count) and those the digest shows open today, so a salida staff read in the digest can
+    always be answered even if the two ever count from different days."""
+    late = salidas_of(case, terms, actions, today=today, policy=policy, calendar=calendar, tz=tz)
+    facts = DigestFacts(since=None, counts={}, terms=tuple(terms))
+    shown = build_digest([case], facts, today=today, policy=policy, calendar=calendar).overdue
+    return {s.kind for s in late} | {o.kind for o in shown}
 
 
 def _kind_from(kinds: set[OverdueKind], text: str) -> OverdueKind | None:
