@@ -47,7 +47,7 @@ def corrective() -> None:
 @click.option(
     "--kind",
     type=click.Choice([str(k) for k in OverdueKind]),
-    help="Which salida: the alta or the credential (default: the student's only one).",
+    help="Which salida (default: the one the action names, else the student's only one).",
 )
 @click.option("--action", "action", required=True, help="What was done, in Spanish.")
 @_NOW

@@ -12,7 +12,7 @@ from daemon.cli.moment import acting_moment
 from daemon.cli.procedure import credenciales
 from daemon.domain.calendar import local_date
 from daemon.services.calendar_settings import business_calendar
-from daemon.services.delivery_log import load_delivery_log, write_delivery_log
+from daemon.services.delivery_log import list_batches, load_delivery_log, write_delivery_log
 from daemon.services.term_report import build_term_report, write_term_report
 from daemon.store.db import require_current_schema, transaction
 
@@ -30,6 +30,7 @@ def register(main: click.Group) -> None:
     """Add ``report`` to ``afilia`` and ``log`` to ``afilia credenciales``."""
     main.add_command(report)
     credenciales.add_command(credenciales_log)
+    credenciales.add_command(credenciales_batches)
 
 
 @click.group()
@@ -85,3 +86,19 @@ def credenciales_log(app: App, batch_id: int, out: Path, now: str | None) -> Non
         )
     write_delivery_log(log, out, retention_years=app.policy.retention.delivery_log_years)
     click.echo(f"batch {batch_id}: {len(log.rows)} credentials, {log.delivered} delivered -> {out}")
+
+
+@click.command("batches")
+@click.pass_obj
+def credenciales_batches(app: App) -> None:
+    """Printed batches (id, printed, pickup days, place, cards, delivered): the ids that
+    'afilia credenciales log' takes."""
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        batches = list_batches(session, app.settings.tz)
+    for batch, cards, delivered in batches:
+        click.echo(
+            f"{batch.batch_id}\t{batch.printed_on:%d/%m/%Y}"
+            f"\t{batch.pickup_from:%d/%m/%Y}..{batch.pickup_until:%d/%m/%Y}\t{batch.place}"
+            f"\t{cards} cards\t{delivered} delivered"
+        )

@@ -4,8 +4,9 @@ a staff mail) and read them back for the digest's follow-up and the term report.
 A record is refused, with the reason in Spanish, when the student is not on the roster, the
 text says nothing, or the student has no salida no conforme of that kind (open, or closed
 late) in the current term. When staff do not say which kind (``ACCIÓN CORRECTIVA
-UTE2026001: ...``), the student's only salida of the term decides, else the words "alta" or
-"credencial" in the text; if that is still ambiguous the record is refused asking for it.
+UTE2026001: se dio de alta el 25/09``), the word "alta" or "credencial" in the text decides,
+else the student's only salida of the term; if that is still ambiguous the record is refused
+asking for it.
 """
 
 from __future__ import annotations
@@ -129,11 +130,12 @@ def _salida_kinds(
 
 
 def _kind_from(kinds: set[OverdueKind], text: str) -> OverdueKind | None:
-    if len(kinds) == 1:
-        return next(iter(kinds))
+    """The salida the text names ("se dio de alta..."), else the student's only one."""
     folded = fold(text)
     named = [k for k, word in _KIND_WORDS.items() if word.search(folded)]
-    return named[0] if len(named) == 1 else None
+    if len(named) == 1:
+        return named[0]
+    return next(iter(kinds)) if len(kinds) == 1 else None
 
 
 def _audited(session: Session, report: ActionReport, actor: str, now: datetime) -> ActionReport:

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import local_date
@@ -127,3 +127,35 @@ def write_delivery_log(log: DeliveryLog, path: Path, *, retention_years: int) ->
     ]
     table(sheet, 10, HEADERS, rows, widths=(6, 16, 38, 30, 16, 34), row_height=30)
     save_private(workbook, path)
+
+
+def list_batches(session: Session, tz: ZoneInfo) -> list[tuple[BatchInfo, int, int]]:
+    """Every printed batch, oldest first, with how many cards it has and how many of them
+    were handed over: the ids ``afilia credenciales log`` takes."""
+    printed = dict(
+        session.execute(
+            select(CredentialPrintRow.batch_id, func.count()).group_by(CredentialPrintRow.batch_id)
+        ).all()
+    )
+    delivered = dict(
+        session.execute(
+            select(ProcedureActionRow.batch_id, func.count())
+            .where(
+                ProcedureActionRow.kind == str(ActionKind.DELIVERED),
+                ProcedureActionRow.batch_id.is_not(None),
+            )
+            .group_by(ProcedureActionRow.batch_id)
+        ).all()
+    )
+    return [
+        (
+            BatchInfo(b.id, local_date(b.printed_at, tz), b.pickup_from, b.pickup_until, b.place),
+            printed.get(b.id, 0),
+            delivered.get(b.id, 0),
+        )
+        for b in session.scalars(
+            select(CredentialBatchRow).order_by(
+                CredentialBatchRow.printed_at, CredentialBatchRow.id
+            )
+        )
+    ]

@@ -101,6 +101,8 @@ def _last_staff_reply(campus: Campus) -> str:
 def test_paso_8_for_24_02_log_of_a_batch_prints_to_sign_at_the_counter(
     campus: Campus, tmp_path: Path
 ) -> None:
+    batches = campus.cli("credenciales", "batches").splitlines()
+    assert batches == [f"1\t18/05/2026\t19/05/2026..22/05/2026\t{PLACE}\t3 cards\t2 delivered"]
     out = tmp_path / "for-24-02-lote-1.xlsx"
     said = campus.cli("credenciales", "log", "1", "--out", str(out), now=at(D(2026, 5, 21), 9))
     assert "3 credentials, 2 delivered" in said
@@ -180,16 +182,19 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     assert f"- {A} {_name(campus, A)}: Alta en el IMSS, desde el 05/05/2026." in text
     assert f"- {A} {_name(campus, A)}: Entrega de credencial, desde el 05/05/2026." in text
 
-    # By mail: A's alta. B has no salida no conforme: refused, with the reason.
+    # By mail: A's alta (the text names it). A has two salidas, so a text naming neither
+    # is refused asking which; B has none: refused, with the reason.
     now = at(D(2026, 5, 27), 10)
     body = (
-        f"ACCIÓN CORRECTIVA ALTA {A}: se solicitó el alta en el IDSE; el portal no respondía\n\n"
+        f"ACCIÓN CORRECTIVA {A}: se solicitó el alta en el IDSE; el portal no respondía\n\n"
+        f"ACCIÓN CORRECTIVA {A}: se revisó el expediente\n\n"
         f"ACCIÓN CORRECTIVA {B}: nada que corregir"
     )
     campus.send(staff_mail(now, body, number=1))
     campus.intake(now)
     reply = unfolded(_last_staff_reply(campus))
     assert f"ACCION CORRECTIVA Aplicado (1): {A}" in reply
+    assert f"- {A}: indica si es de ALTA o de CREDENCIAL: tiene salidas de ambas" in reply
     assert f"- {B}: no tiene salidas no conformes en el periodo" in reply
 
     campus.cli("digest", now=at(D(2026, 5, 28), 7, 30))
@@ -211,6 +216,8 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     listed = campus.cli("corrective", "list").splitlines()
     assert [line.split("\t")[1:3] for line in listed] == [[A, "alta"], [A, "credencial"]]
     assert listed[1].startswith("28/05/2026 12:00\t")
+    history = campus.cli("student", A)
+    assert "2026-05-28 12:00  corrective_action credencial  Se le llamó para recogerla" in history
     pending = campus.cli("corrective", "pending", now=at(D(2026, 5, 28), 13)).splitlines()
     assert [line.split("\t")[:3] for line in pending] == [
         ["sin_resolver", A, "alta"],
