@@ -16,7 +16,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from daemon.errors import AfiliaError
+
 DATE_FORMAT = "DD/MM/YYYY"
+
+
+class SheetWriteError(AfiliaError):
+    """The output file cannot be created (no such directory, no permission)."""
+
+
 _THIN = Side(style="thin", color="000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -107,7 +115,10 @@ def save_private(workbook: Workbook, path: Path) -> None:
     half-written (temporary name, then rename)."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as err:
+        raise SheetWriteError(f"cannot write {path}: {err.strerror}") from err
     try:
         with os.fdopen(fd, "wb") as handle:
             workbook.save(handle)

@@ -258,3 +258,16 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     assert card[2] == "Entrega de credencial"
     assert str(card[7]).startswith("28/05/2026 12:00 (cli:")
     assert "Se le llamó" in str(card[7])
+
+
+def test_paso_12_report_of_an_unknown_term_or_to_a_missing_folder_is_a_clear_error(
+    campus: Campus, tmp_path: Path
+) -> None:
+    config = str(campus.deployment.config_path)
+    for args, said in (
+        (["--term", "2030-X", "--out", str(tmp_path / "r.xlsx")], "no term named '2030-X'"),
+        (["--out", str(tmp_path / "nowhere" / "r.xlsx")], "cannot write"),
+    ):
+        result = CliRunner().invoke(afilia, ["--config", config, "report", "term", *args])
+        assert result.exit_code == 2, result.output
+        assert said in result.output
