@@ -49,6 +49,10 @@ def _register_all() -> None:
 
     for module in (intake, roster, documents, procedure, operations, quarantine):
         module.register(main)
+    from daemon.cli import follow_up, reports  # after procedure: they extend its groups
+
+    for module in (follow_up, reports):
+        module.register(main)
 
 
 _register_all()

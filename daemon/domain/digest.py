@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from daemon.domain import service_levels
 from daemon.domain.calendar import BusinessCalendar
@@ -21,6 +22,9 @@ from daemon.domain.policy import CoveredOtherRegime, Policy, ProcedureRules
 from daemon.domain.portal_check import portal_check_on
 from daemon.domain.procedure_state import WITH_VIGENCIA, StudentCase, Term, baja_pending
 from daemon.domain.reminders import request_window
+
+if TYPE_CHECKING:
+    from daemon.domain.corrective_actions import FollowUp
 
 
 class OverdueKind(StrEnum):
@@ -132,6 +136,12 @@ class Digest:
     bajas_list_due: date | None = None  # ask Control Escolar for the leave list since then
     next_movement: date | None = None
     notes: tuple[str, ...] = field(default=())
+    # Filled by the digest service from domain.corrective_actions and domain.resello:
+    # PAB-24 paso 12 follow-up (open salidas without a corrective action; with one, but the
+    # fault remains) and paso 9 (returners who did not re-stamp by the deadline).
+    without_corrective_action: tuple[Overdue, ...] = ()
+    corrective_unresolved: tuple[FollowUp, ...] = ()
+    resello_overdue: tuple[StudentLine, ...] = ()
 
     @property
     def has_work(self) -> bool:

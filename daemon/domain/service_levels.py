@@ -16,41 +16,49 @@ from datetime import date
 
 from daemon.domain.calendar import BusinessCalendar
 from daemon.domain.policy import ProcedureRules
-from daemon.domain.procedure_state import StudentCase
+from daemon.domain.procedure_state import StudentCase, Term
+
+# Each function counts in the student's current term unless given another one (the term
+# report judges a closed term after the roster moved the students on).
 
 
-def clock_start(case: StudentCase, calendar: BusinessCalendar) -> date | None:
+def clock_start(
+    case: StudentCase, calendar: BusinessCalendar, term: Term | None = None
+) -> date | None:
     """The first business day of the student's term, or of their late enrolment."""
-    if case.term is None:
+    term = term or case.term
+    if term is None:
         return None
-    return calendar.on_or_after(max(case.term.starts_on, case.first_seen_on))
+    return calendar.on_or_after(max(term.starts_on, min(case.first_seen_on, term.ends_on)))
 
 
-def alta_due(case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar) -> date | None:
+def alta_due(
+    case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar, term: Term | None = None
+) -> date | None:
     """The last day the alta is in time (section 8: 15 business days from term start)."""
-    start = clock_start(case, calendar)
+    start = clock_start(case, calendar, term)
     return None if start is None else calendar.add(start, rules.alta_sla)
 
 
 def credential_due(
-    case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar
+    case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar, term: Term | None = None
 ) -> date | None:
     """The last day the credential is in time; None while no document is on file."""
-    start = clock_start(case, calendar)
+    start = clock_start(case, calendar, term)
     if start is None or case.on_file_on is None:
         return None
     if case.reposicion_on is not None:  # a duplicate: 15 days from the paid reposición
         return calendar.add(case.reposicion_on, rules.credential_sla)
-    if arrived_after_section_8(case, rules, calendar):
+    if arrived_after_section_8(case, rules, calendar, term):
         return calendar.add(case.on_file_on, rules.credential_sla)  # política 4.2
     return calendar.add(start, rules.credential_sla)
 
 
 def arrived_after_section_8(
-    case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar
+    case: StudentCase, rules: ProcedureRules, calendar: BusinessCalendar, term: Term | None = None
 ) -> bool:
     """The document came after the term's credential deadline (the student's delay)."""
-    start = clock_start(case, calendar)
+    start = clock_start(case, calendar, term)
     if start is None or case.on_file_on is None:
         return False
     return case.on_file_on > calendar.add(start, rules.credential_sla)

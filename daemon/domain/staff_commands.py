@@ -13,6 +13,7 @@ Staff answer the digest (or write to the mailbox) with one command per paragraph
     ENTREGADA UTE2026001
 
     REPOSICIÓN PAGADA UTE2026002
+    ACCIÓN CORRECTIVA UTE2026001: se dio de alta el 25/09
 
 Parsing is pure and forgiving about case, accents, commas and quoted reply text; it never
 looks anything up. The service checks each matrícula against the roster and answers what
@@ -44,6 +45,7 @@ class CommandKind(StrEnum):
     RESELLO_DONE = "resellada"
     REPOSICION_PAID = "reposicion_pagada"  # policy 4.4: a duplicate card, paid
     REVIEWED = "revisado"  # items of the digest's review queue, by matrícula or sender
+    CORRECTIVE_ACTION = "accion_correctiva"  # PAB-24 paso 12, on a salida no conforme
 
 
 # Folded spellings staff may use for each command (first words of a line).
@@ -77,7 +79,16 @@ _SPELLINGS: tuple[tuple[str, CommandKind], ...] = (
     ("REVISADAS", CommandKind.REVIEWED),
     ("REVISADO", CommandKind.REVIEWED),
     ("REVISADA", CommandKind.REVIEWED),
+    ("ACCIONES CORRECTIVAS", CommandKind.CORRECTIVE_ACTION),
+    ("ACCION CORRECTIVA", CommandKind.CORRECTIVE_ACTION),
 )
+# ACCIÓN CORRECTIVA [ALTA|CREDENCIAL] MATRÍCULA...: what was done (the salida's kind, folded).
+_CORRECTIVE_KINDS = {
+    "ALTA": "alta",
+    "ALTAS": "alta",
+    "CREDENCIAL": "credencial",
+    "CREDENCIALES": "credencial",
+}
 
 ALL_IN_QUEUE = "TODAS"
 _SPACES = re.compile(r"\s+")
@@ -101,6 +112,8 @@ class Command:
     pickup_until: date | None = None
     place: str = ""
     problems: tuple[str, ...] = ()  # why (part of) the command cannot be applied
+    corrective_kind: str = ""  # ACCIÓN CORRECTIVA: "alta", "credencial" or "" (not said)
+    action_text: str = ""  # ACCIÓN CORRECTIVA: what was done, as staff wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +141,22 @@ def parse_commands(
     unknown: list[str] = []
     for folded, raw in lines:
         if not folded:
+            if drafts:
+                drafts[-1].closed = drafts[-1].kind is CommandKind.CORRECTIVE_ACTION
             continue
         kind, rest = _command_at_start(folded)
         if kind is not None:
             drafts.append(_Draft(kind))
+            if kind is CommandKind.CORRECTIVE_ACTION:
+                drafts[-1].take_corrective(_after_command_name(raw))
+                continue
             folded = rest
             if not folded:
                 continue
-        if drafts:
+        if drafts and not drafts[-1].closed:
+            if drafts[-1].kind is CommandKind.CORRECTIVE_ACTION:
+                drafts[-1].take_corrective(raw.split())
+                continue
             drafts[-1].take(folded, raw)
         else:
             unknown.append(folded)
@@ -149,13 +170,23 @@ def parse_commands(
     return ParsedCommands(tuple(d.finish() for d in drafts), tuple(unknown))
 
 
+def _after_command_name(raw: str) -> list[str]:
+    """The raw words after "ACCIÓN CORRECTIVA" (any reply prefix before it dropped)."""
+    words = raw.split()
+    for index, word in enumerate(words):
+        if fold(word).startswith("CORRECTIVA"):
+            rest = word.partition(":")[2]
+            return [rest, *words[index + 1 :]] if rest else words[index + 1 :]
+    return []
+
+
 def _strip_reply_prefix(subject: str) -> str:
     return re.sub(r"^((RE|RV|FW|FWD|AW|TR)\s*:?\s+)+", "", subject)
 
 
 def _command_at_start(line: str) -> tuple[CommandKind | None, str]:
     for spelling, kind in _SPELLINGS:
-        if line == spelling or line.startswith(spelling + " "):
+        if line == spelling or line.startswith((spelling + " ", spelling + ":")):
             return kind, line[len(spelling) :].strip(" :.")
     return None, line
 
@@ -169,6 +200,30 @@ class _Draft:
         self.pickup: list[date] = []
         self.place = ""
         self.problems: list[str] = []
+        self.closed = False  # ACCIÓN CORRECTIVA: its paragraph ended
+        self.corrective_kind = ""
+        self.text: list[str] = []
+
+    def take_corrective(self, words: list[str]) -> None:
+        """``[ALTA|CREDENCIAL] MATRÍCULA...: text``; the text keeps staff's own writing."""
+        if self.matriculas or self.text:
+            self.text.extend(words)
+            return
+        for index, word in enumerate(words):
+            head, colon, tail = word.partition(":")
+            token = fold(head).strip(",;.")
+            if not token:
+                pass
+            elif not self.matriculas and token in _CORRECTIVE_KINDS:
+                self.corrective_kind = _CORRECTIVE_KINDS[token]
+            elif _MATRICULA.match(token) and not _DATE.fullmatch(token):
+                self.matriculas.append(token)
+            else:
+                self.text.extend(words[index:])
+                return
+            if colon:
+                self.text.extend([tail, *words[index + 1 :]] if tail else words[index + 1 :])
+                return
 
     def take(self, line: str, raw: str) -> None:
         parameter = _PARAMETER.match(line)
@@ -208,6 +263,11 @@ class _Draft:
                 problems.append("faltan las matrículas (o la palabra TODAS)")
         elif not unique and not self.addresses:
             problems.append("no se encontró ninguna matrícula")
+        text = " ".join(self.text).strip()
+        if self.kind is CommandKind.CORRECTIVE_ACTION and not text:
+            problems.append(
+                "falta describir la acción correctiva (ACCIÓN CORRECTIVA MATRÍCULA: lo que se hizo)"
+            )
         return Command(
             kind=self.kind,
             matriculas=unique,
@@ -217,6 +277,8 @@ class _Draft:
             pickup_until=pickup_until,
             place=self.place,
             problems=tuple(problems),
+            corrective_kind=self.corrective_kind,
+            action_text=text,
         )
 
 

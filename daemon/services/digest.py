@@ -9,8 +9,8 @@ key ``digest:<date>:<recipient>`` makes a second run the same day a no-op.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import local_date, next_movement_date
+from daemon.domain.corrective_actions import follow_up
 from daemon.domain.digest import (
     Digest,
     DigestFacts,
@@ -31,8 +32,11 @@ from daemon.domain.digest import (
 )
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
+from daemon.domain.procedure_state import StudentCase
 from daemon.domain.reason_texts import reasons_in_spanish
+from daemon.domain.resello import resello_overdue
 from daemon.services import intake_review
+from daemon.services.corrective_actions import load_corrective_actions
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
@@ -73,6 +77,7 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
         calendar=mailing.calendar,
         next_movement=next_movement_date(today, mailing.policy, mailing.calendar),
     )
+    digest = _with_follow_up(session, digest, cases, mailing, today)
     attachments = []
     stamp = today.strftime("%Y%m%d")
     if digest.altas:
@@ -104,8 +109,27 @@ def prepare_digest(session: Session, mailing: Mailing, now: datetime) -> Prepare
         "next_movement_date": digest.next_movement,
         "has_work": digest.has_work,
         "attachment_names": [name for name, _type, _data in attachments],
+        "without_corrective_action": digest.without_corrective_action,
+        "corrective_unresolved": digest.corrective_unresolved,
+        "resello_overdue": digest.resello_overdue,
     }
     return PreparedDigest(digest, context, tuple(attachments))
+
+
+def _with_follow_up(
+    session: Session, digest: Digest, cases: list[StudentCase], mailing: Mailing, today: date
+) -> Digest:
+    """PAB-24 paso 12 (follow-up of the corrective actions) and paso 9 (resellos overdue)."""
+    actions = load_corrective_actions(session, mailing.settings.tz)
+    followed = follow_up(digest.overdue, actions)
+    return replace(
+        digest,
+        without_corrective_action=followed.without_action,
+        corrective_unresolved=followed.unresolved,
+        resello_overdue=resello_overdue(
+            cases, today=today, policy=mailing.policy, calendar=mailing.calendar
+        ),
+    )
 
 
 def _motivo(decision: DecisionRow) -> str:

@@ -36,6 +36,7 @@ from daemon.domain.procedure_state import (
 )
 from daemon.store.procedure import (
     ActionKind,
+    CorrectiveActionRow,
     CredentialBatchRow,
     CredentialPrintRow,
     ProcedureActionRow,
@@ -574,6 +575,16 @@ def student_history(session: Session, matricula: str) -> list[dict[str, Any]]:
                 "event": "credential_printed",
                 "detail": f"lote {batch.id}, entrega {batch.pickup_from:%d/%m/%Y}"
                 f" al {batch.pickup_until:%d/%m/%Y} {batch.place}".strip(),
+            }
+        )
+    for corrective in session.scalars(
+        select(CorrectiveActionRow).where(CorrectiveActionRow.matricula == matricula)
+    ):
+        events.append(
+            {
+                "at": corrective.at,
+                "event": f"corrective_action {corrective.kind}",
+                "detail": f"{corrective.action} (por {corrective.actor})",
             }
         )
     for mail in session.scalars(select(OutboxRow).where(OutboxRow.matricula == matricula)):

@@ -6,7 +6,9 @@ mails we sent after ``raw_mail_days``; the profile sets each period. ``afilia pu
 Forget the content, keep the facts: decisions stay (outcome and date), so a student who
 waived or got their card years ago is not asked again. A waiver inside a purged raw mail
 keeps its own copy until its own term; a purged delivery keeps that (and when) the card
-was handed over, without who signed for it or who handed it over.
+was handed over, without who signed for it or who handed it over, nor in which batch's
+FOR-24-02 log it was signed (``afilia credenciales log`` prints a batch only while the
+deliveries in it are kept).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import local_date
@@ -27,7 +29,7 @@ from daemon.domain.procedure_state import Term
 from daemon.services.terms import list_terms
 from daemon.store.blobs import BlobStore
 from daemon.store.db import transaction
-from daemon.store.procedure import ActionKind, ProcedureActionRow
+from daemon.store.procedure import ActionKind, CredentialPrintRow, ProcedureActionRow
 from daemon.store.schema import AuditRow, DocumentRow, InboundMessageRow, OutboxRow
 
 if TYPE_CHECKING:
@@ -165,10 +167,22 @@ def apply_purge(
     for ids in _chunks(plan.waiver_documents + plan.raw_documents):
         session.execute(update(DocumentRow).where(DocumentRow.id.in_(ids)).values(fields={}))
     for ids in _chunks(plan.deliveries):
+        signed = session.execute(
+            select(ProcedureActionRow.batch_id, ProcedureActionRow.matricula).where(
+                ProcedureActionRow.id.in_(ids), ProcedureActionRow.batch_id.is_not(None)
+            )
+        ).all()
+        for batch_id, matricula in signed:
+            session.execute(
+                delete(CredentialPrintRow).where(
+                    CredentialPrintRow.batch_id == batch_id,
+                    CredentialPrintRow.matricula == matricula,
+                )
+            )
         session.execute(
             update(ProcedureActionRow)
             .where(ProcedureActionRow.id.in_(ids))
-            .values(actor=PURGED, note="")
+            .values(actor=PURGED, note="", batch_id=None)
         )
     for ids in _chunks(plan.raw_mails):
         session.execute(

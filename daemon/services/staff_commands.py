@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from daemon.config import Settings
-from daemon.domain.digest import review_outcomes
+from daemon.domain.digest import OverdueKind, review_outcomes
 from daemon.domain.policy import Policy
 from daemon.domain.staff_commands import (
     Command,
@@ -24,6 +24,7 @@ from daemon.domain.staff_commands import (
     parse_commands,
 )
 from daemon.services.calendar_settings import business_calendar
+from daemon.services.corrective_actions import record_corrective_action
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import (
     ActionReport,
@@ -178,6 +179,18 @@ def apply_command(
                 outcomes=review_outcomes(policy),
                 actor=actor,
                 now=now,
+            )
+        case CommandKind.CORRECTIVE_ACTION:
+            return record_corrective_action(
+                session,
+                command.matriculas,
+                kind=OverdueKind(command.corrective_kind) if command.corrective_kind else None,
+                action=command.action_text,
+                actor=actor,
+                now=now,
+                tz=tz,
+                policy=policy,
+                calendar=business_calendar(settings, now),
             )
         case CommandKind.CREDENTIALS_PRINTED:
             assert command.pickup_from is not None

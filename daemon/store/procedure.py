@@ -55,3 +55,18 @@ class CredentialPrintRow(Base):
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("credential_batches.id"), primary_key=True)
     matricula: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class CorrectiveActionRow(Base):
+    """PAB-24 paso 12: what staff did about one salida no conforme (an alta not done or a
+    credential not delivered in time), who did it and when. Kept with the procedure's
+    records; the digest follows up on the salidas that have none, or whose fault remains."""
+
+    __tablename__ = "corrective_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matricula: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # OverdueKind: "alta" or "credencial"
+    action: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(320))  # staff address, or "cli:<user>"
+    at: Mapped[datetime] = mapped_column(index=True)

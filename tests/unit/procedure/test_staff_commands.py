@@ -114,3 +114,31 @@ def test_revisado_takes_matriculas_and_the_addresses_of_senders_not_on_the_roste
     assert command.matriculas == ("UTE2026001",)
     assert command.addresses == ("juan123@gmail.com", "ana.gomez@example.com")
     assert command.problems == ()
+
+
+def test_paso_12_accion_correctiva_keeps_what_staff_wrote() -> None:
+    body = (
+        "Acción correctiva UTE2026001: se dio de alta el 25/09, con oficio.\n"
+        "Se avisó al alumno.\n"
+        "\n"
+        "Saludos,\nJefa de Servicios"
+    )
+    parsed = parse_commands("Re: Resumen diario", body)
+    (command,) = parsed.commands
+    assert command.kind is CommandKind.CORRECTIVE_ACTION
+    assert command.matriculas == ("UTE2026001",)
+    assert command.corrective_kind == ""
+    assert command.action_text == "se dio de alta el 25/09, con oficio. Se avisó al alumno."
+    assert command.problems == ()
+    assert "SALUDOS," in parsed.unknown_lines  # the signature is not part of the action
+
+
+def test_paso_12_accion_correctiva_names_the_salida_and_needs_a_text() -> None:
+    (named, bare) = parse_commands(
+        "", "ACCIÓN CORRECTIVA CREDENCIAL UTE2026002:entregada en ventanilla\n\n"
+        "ACCION CORRECTIVA UTE2026003"
+    ).commands  # fmt: skip
+    assert (named.corrective_kind, named.matriculas) == ("credencial", ("UTE2026002",))
+    assert named.action_text == "entregada en ventanilla"
+    assert bare.problems
+    assert "falta describir" in bare.problems[0]

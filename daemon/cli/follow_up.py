@@ -1,0 +1,146 @@
+"""Following up the procedure from the command line: corrective actions on salidas no
+conformes (PAB-24 paso 12) and returners who did not re-stamp their card (paso 9)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+
+import click
+
+from daemon.bootstrap import App
+from daemon.cli.moment import acting_moment
+from daemon.domain.calendar import local_date
+from daemon.domain.digest import OverdueKind
+from daemon.domain.resello import resello_overdue
+from daemon.services.calendar_settings import business_calendar
+from daemon.services.corrective_actions import load_corrective_actions, record_corrective_action
+from daemon.services.digest import prepare_digest
+from daemon.services.procedure_actions import load_cases
+from daemon.services.reminders import Mailing
+from daemon.store.db import require_current_schema, transaction
+
+_NOW = click.option("--now", metavar="DATETIME", help="Act as of this moment (ISO; tests).")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(corrective)
+    main.add_command(resello)
+
+
+def _actor() -> str:
+    try:
+        user = os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"cli:{user}"
+
+
+@click.group()
+def corrective() -> None:
+    """Corrective actions on salidas no conformes (PAB-24 paso 12)."""
+
+
+@corrective.command("add")
+@click.argument("matriculas", nargs=-1, required=True)
+@click.option(
+    "--kind",
+    type=click.Choice([str(k) for k in OverdueKind]),
+    help="Which salida (default: the one the action names, else the student's only one).",
+)
+@click.option("--action", "action", required=True, help="What was done, in Spanish.")
+@_NOW
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def corrective_add(
+    app: App,
+    matriculas: tuple[str, ...],
+    kind: str | None,
+    action: str,
+    now: str | None,
+    as_json: bool,
+) -> None:
+    """Record what was done about a student's salida no conforme this term."""
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = record_corrective_action(
+            session,
+            matriculas,
+            kind=OverdueKind(kind) if kind else None,
+            action=action,
+            actor=_actor(),
+            now=moment,
+            tz=app.settings.tz,
+            policy=app.policy,
+            calendar=business_calendar(app.settings, moment),
+        )
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        click.echo(
+            f"{report.action}: {len(report.applied)} applied, {len(report.rejected)} rejected"
+        )
+        for matricula in report.applied:
+            click.echo(f"  ok  {matricula}")
+        for matricula, reason in report.rejected:
+            click.echo(f"  no  {matricula}: {reason}")
+
+
+@corrective.command("list")
+@click.option("--matricula", help="Only this student's.")
+@click.pass_obj
+def corrective_list(app: App, matricula: str | None) -> None:
+    """Every corrective action recorded, oldest first (local time)."""
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        actions = load_corrective_actions(session, app.settings.tz)
+    wanted = matricula.strip().upper() if matricula else None
+    for a in actions:
+        if wanted is None or a.matricula == wanted:
+            click.echo(f"{a.at:%d/%m/%Y %H:%M}\t{a.matricula}\t{a.kind}\t{a.actor}\t{a.action}")
+
+
+@corrective.command("pending")
+@_NOW
+@click.pass_obj
+def corrective_pending(app: App, now: str | None) -> None:
+    """The digest's follow-up: open salidas without a corrective action, then those with
+    one whose alta is still not done or whose card is still not delivered."""
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    mailing = Mailing.from_app(app, moment)
+    with transaction(app.sessions) as session:
+        digest = prepare_digest(session, mailing, moment).digest
+    for o in digest.without_corrective_action:
+        click.echo(f"sin_accion\t{o.matricula}\t{o.kind}\t{o.nombre}\tdesde {o.since:%d/%m/%Y}")
+    for f in digest.corrective_unresolved:
+        latest = f.latest
+        click.echo(
+            f"sin_resolver\t{f.salida.matricula}\t{f.salida.kind}\t{f.salida.nombre}"
+            f"\t{latest.at:%d/%m/%Y %H:%M} {latest.actor}: {latest.action}"
+        )
+
+
+@click.group()
+def resello() -> None:
+    """Re-stamping (resello) of returning students' cards (PAB-24 paso 9)."""
+
+
+@resello.command("pending")
+@_NOW
+@click.pass_obj
+def resello_pending(app: App, now: str | None) -> None:
+    """Active and internship students, second term or later, past the resello deadline
+    without a resello recorded this term."""
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    today = local_date(moment, app.settings.tz)
+    with transaction(app.sessions) as session:
+        cases = load_cases(session, app.settings.tz)
+    lines = resello_overdue(
+        cases, today=today, policy=app.policy, calendar=business_calendar(app.settings, moment)
+    )
+    for line in lines:
+        click.echo(f"{line.matricula}\t{line.nombre}\t{line.detail}")
