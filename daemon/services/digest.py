@@ -9,7 +9,7 @@ key ``digest:<date>:<recipient>`` makes a second run the same day a no-op.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,11 +31,12 @@ from daemon.domain.digest import (
 )
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import Policy
-from daemon.services import intake_review
+from daemon.services import intake_review, review_mails
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
 from daemon.services.roster_import import AUDIT_ACTION as ROSTER_IMPORT
+from daemon.store.blobs import BlobStore
 from daemon.store.db import transaction
 from daemon.store.schema import (
     AuditRow,
@@ -138,12 +139,20 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
             at=decision.decided_at,
             matricula=decision.matricula,
             motivo=_motivo(decision),
+            token=f"#{decision.id}",
         )
         for decision, sender in pending_review(
             session, review_outcomes(policy), now, limit=_REVIEW_LIMIT
         )
     ]
-    review = sorted([*review, *intake_review.review_items(session, now)], key=lambda r: r.at)
+    mailed = {ref.token for ref in review_mails.mailed_refs(session)}
+    review = sorted(
+        (
+            replace(item, at=item.at.astimezone(tz), mailed=item.token in mailed)
+            for item in [*review, *intake_review.review_items(session, now)]
+        ),
+        key=lambda r: r.at,
+    )
     failures = [
         OutboxFailure(row.recipient, row.template, row.last_error[:200], row.created_at)
         for row in session.scalars(
@@ -171,9 +180,21 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
 
 
 def send_digest(
-    session: Session, mailing: Mailing, now: datetime, *, dry_run: bool = False
+    session: Session,
+    mailing: Mailing,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    blobs: BlobStore | None = None,
 ) -> PreparedDigest:
-    """Build the digest and (unless dry) queue it to every staff recipient."""
+    """Build the digest and (unless dry) queue it to every staff recipient. With ``blobs``,
+    first queue the review mails still missing, so the digest can point to them."""
+    if blobs is not None and not dry_run:
+        review_mails.catch_up(
+            session,
+            review_mails.ReviewMailing(mailing.settings, mailing.policy, mailing.renderer, blobs),
+            now,
+        )
     prepared = prepare_digest(session, mailing, now)
     if dry_run:
         return prepared
@@ -205,7 +226,7 @@ def run_digest(app: App, now: datetime) -> bool:
         log.warning("digest_without_recipients")
         return False
     with transaction(app.sessions) as session:
-        prepared = send_digest(session, mailing, now)
+        prepared = send_digest(session, mailing, now, blobs=app.blobs)
     log.info(
         "digest_queued",
         altas=len(prepared.digest.altas),
