@@ -316,7 +316,13 @@ def _decision_attachments(
     document = session.get(DocumentRow, decision.document_pk) if decision.document_pk else None
     candidates: list[tuple[str, str, bytes | None]] = []
     if document is not None:
-        data = _blob(blobs, document.sha256) or _from_mail(mail, document.sha256)
+        data = _blob(blobs, document.sha256)
+        if data is None:
+            # The intake keeps only documents it could read; one under review is kept too,
+            # so 'afilia review show' finds it later (the purge removes it with its mail).
+            data = _from_mail(mail, document.sha256)
+            if data is not None:
+                blobs.put(data)
         name = _safe_name(document.filename, f"documento_{decision.id}")
         candidates.append((name, _mime(name), data))
     if document is None or candidates[0][2] is None:

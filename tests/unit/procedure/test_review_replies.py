@@ -239,7 +239,7 @@ def test_aceptada_on_an_unreadable_scan_asks_staff_for_a_more_specific_word(
         on_roster=True,
         policy=policy,
     )
-    assert plan.record is None and plan.reply is None
+    assert (plan.record, plan.reply) == (None, None)
     assert "SIN SEGURO" in plan.refusal
     specific = settlement(
         ReviewWord.NOT_INSURED,
