@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.utils
+import shutil
 from dataclasses import replace
 from datetime import date, timedelta
 from email import policy as email_policy
@@ -17,10 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from daemon.mail.compose import default_templates_dir
 from daemon.store.db import transaction
 from daemon.store.schema import AuditRow, DecisionRow, OutboxRow
 from tests.fixtures.deployment import STAFF_ADDRESS
 from tests.fixtures.documents import ConstanciaTruth, constancia_pdf, unknown_pdf
+from tests.fixtures.emails import student_mail
 from tests.integration.procedure.campus import (
     AUTHSERV,
     Campus,
@@ -258,3 +261,42 @@ def test_the_digest_sends_the_review_mails_missing_exactly_once(campus: Campus) 
     campus.cli("digest", now=at(DAY + timedelta(days=2), 7, 30))
     [review] = _review_mails(campus)
     assert [a.get_content() for a in _parsed(review.raw).iter_attachments()] == [pdf]
+
+
+def test_a_quarantined_mail_reaches_staff_with_the_mail_attached(
+    campus: Campus, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    broken = templates / "no_attachment.txt.j2"  # the kind of bug an upgrade fixes
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace(
+            "{% block subject %}", "{% block subject %}{{ student.matricula.upper() }}", 1
+        ),
+        encoding="utf-8",
+    )
+    config = campus.deployment.config_path
+    config.write_text(
+        f'templates_dir = "{templates}"\n' + config.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    campus.app = campus.deployment.app()
+    raw = student_mail("Desconocida <nadie@example.com>", attachments=(), subject="Hola")
+    campus.send(raw)
+    campus.intake(at(DAY, 10))
+
+    [review] = [m for m in campus.outbox() if m.template == "review_quarantined"]
+    assert review.recipient == STAFF_ADDRESS
+    assert review.subject == "Revisión #C1: correo en cuarentena — nadie@example.com"
+    [attached] = list(_parsed(review.raw).iter_attachments())
+    assert attached.get_filename() == "cuarentena_1.eml"
+    assert "afilia quarantine retry 1" in plain_text(review.raw)
+    campus.cli("digest", now=at(DAY, 11))
+    assert "Se envió por correo aparte la revisión #C1" in unfolded(campus.digest_text(DAY))
+    assert len([m for m in campus.outbox() if m.template == "review_quarantined"]) == 1
+
+    _staff_reply(
+        campus, "REVISADO", number=1, subject=f"Re: {review.subject}", in_reply_to=review.message_id
+    )
+    [answer] = [m for m in campus.outbox() if m.template == "review_settled"]
+    assert "afilia quarantine retry 1" in unfolded(plain_text(answer.raw))
+    assert "C1" in campus.cli("review", "list", now=at(DAY, 13))  # still waiting for the retry
