@@ -35,6 +35,7 @@ from daemon.services import intake_review, review_mails
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
+from daemon.services.review_settlement import received_decisions
 from daemon.services.roster_import import AUDIT_ACTION as ROSTER_IMPORT
 from daemon.store.blobs import BlobStore
 from daemon.store.db import transaction
@@ -127,7 +128,9 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         outcome
         for (outcome,) in session.execute(
             select(DecisionRow.outcome).where(
-                DecisionRow.decided_at > window_start, DecisionRow.decided_at <= now
+                DecisionRow.decided_at > window_start,
+                DecisionRow.decided_at <= now,
+                received_decisions(),
             )
         )
     )

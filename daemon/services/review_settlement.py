@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from daemon.config import Settings
@@ -88,6 +89,12 @@ class SettlementReport:
             "note": self.note,
             "problems": self.problems,
         }
+
+
+def received_decisions() -> ColumnElement[bool]:
+    """Decisions about a received mail, not the ones staff recorded by settling a review
+    item (those are decided and reviewed at the same instant): the digest counts mails."""
+    return or_(DecisionRow.reviewed_at.is_(None), DecisionRow.reviewed_at != DecisionRow.decided_at)
 
 
 def settle_review(
@@ -235,4 +242,4 @@ def _date(value: Any) -> date | None:
     return None
 
 
-__all__ = ["AUDIT_ACTION", "SettlementReport", "settle_review"]
+__all__ = ["AUDIT_ACTION", "SettlementReport", "received_decisions", "settle_review"]

@@ -165,6 +165,13 @@ def test_review_item_settled_with_aceptada_sends_the_alta_reply(campus: Campus) 
     second = [m for m in campus.outbox() if m.template == "review_settled"][-1]
     assert second.subject == f"Revisión #{decision.id}: ya estaba resuelta"
 
+    # Next morning the alta is on the list; staff's decision is no mail received.
+    campus.cli("digest", now=at(DAY + timedelta(days=1), 7, 30))
+    digest = campus.digest_text(DAY + timedelta(days=1))
+    assert f"- {ana}  {student.nombre_completo}  (Constancia aceptada" in digest
+    assert "- Constancia aceptada, alta por tramitar: 1" not in digest
+    assert "POR REVISAR (0)" in digest
+
 
 def test_an_unreadable_document_needs_a_specific_word_and_the_cli_settles_it(
     campus: Campus, tmp_path: Path
