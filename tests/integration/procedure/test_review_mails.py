@@ -67,14 +67,20 @@ def _review_mails(campus: Campus) -> list[OutboxRow]:
 
 
 def _staff_reply(
-    campus: Campus, body: str, *, number: int, subject: str, in_reply_to: str | None = None
+    campus: Campus,
+    body: str,
+    *,
+    number: int,
+    subject: str,
+    in_reply_to: str | None = None,
+    results: str = "dkim=pass header.d=ute.example.edu.mx; dmarc=pass",
 ) -> None:
     """Staff answer from their own address, authenticated by our server, at 12:00."""
     threading = (
         f"In-Reply-To: {in_reply_to}\r\nReferences: {in_reply_to}\r\n" if in_reply_to else ""
     )
     raw = (
-        f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=ute.example.edu.mx; dmarc=pass\r\n"
+        f"Authentication-Results: {AUTHSERV}; {results}\r\n"
         f"From: Jefa de Servicios <{STAFF_ADDRESS}>\r\n"
         "To: servicios.estudiantiles@ute.example.edu.mx\r\n"
         f"Subject: {subject}\r\n"
@@ -190,6 +196,19 @@ def test_an_unreadable_document_needs_a_specific_word_and_the_cli_settles_it(
     assert attached.get_content() == odd  # not kept in the store: taken from the mail
     number = review.subject.split("#", 1)[1].split(":", 1)[0]
     assert "ACEPTADA:" not in plain_text(review.raw)  # nothing read to accept
+
+    # A forged staff address settles nothing, even quoting the right review mail.
+    _staff_reply(
+        campus,
+        "SIN SEGURO",
+        number=9,
+        subject=f"Re: {review.subject}",
+        in_reply_to=review.message_id,
+        results="dkim=pass header.d=attacker.example; dmarc=fail",
+    )
+    assert campus.cli("altas", "pending") == ""
+    [refused_forged] = [m for m in campus.outbox() if m.template == "staff_command_result"]
+    assert refused_forged.subject.startswith("Comando no aplicado")
 
     # Matched by the subject's token alone (a client that drops In-Reply-To).
     _staff_reply(campus, "aceptada", number=1, subject=f"RE: Revisión #{number}: x")
