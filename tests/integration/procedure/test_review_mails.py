@@ -2,6 +2,7 @@
 
 Real doors only: students' PDFs go through the Maildir intake, staff answer from their
 authenticated address (or with the CLI), and what everyone gets is read from the outbox.
+Each test runs twice through ``database_url``; ``-m "not postgres"`` keeps the SQLite half.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import email
 import email.utils
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from email import policy as email_policy
@@ -35,6 +37,9 @@ from tests.integration.procedure.campus import (
     roster_rows,
     unfolded,
 )
+from tests.servers.postgres import database_url, postgres_server, postgres_url
+
+__all__ = ["database_url", "postgres_server", "postgres_url"]  # each test on both databases
 
 TERM = "Septiembre-Diciembre 2026"
 START, END = date(2026, 9, 7), date(2026, 12, 18)
@@ -42,8 +47,9 @@ DAY = date(2026, 9, 8)  # a Tuesday
 
 
 @pytest.fixture
-def campus(tmp_path: Path) -> Campus:
-    campus = Campus.open(tmp_path / "afilia", "ut-cuatrimestral")
+def campus(database_url: str, tmp_path: Path) -> Iterator[Campus]:
+    """A reference-procedure school, on SQLite and on PostgreSQL."""
+    campus = Campus.open(tmp_path / "afilia", "ut-cuatrimestral", database_url=database_url)
     campus.cli("term", "add", TERM, "--start", START.isoformat(), "--end", END.isoformat())
     yield campus
     campus.close()
