@@ -42,6 +42,7 @@ from daemon.services import quarantine
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import pending_review
 from daemon.store.blobs import BlobStore, sha256_hex
+from daemon.store.db import transaction
 from daemon.store.roster import to_student
 from daemon.store.schema import (
     DecisionRow,
@@ -53,6 +54,7 @@ from daemon.store.schema import (
 )
 
 if TYPE_CHECKING:
+    from daemon.bootstrap import App
     from daemon.mail.compose import Renderer
     from daemon.mail.inbound import InboundMail
 
@@ -187,6 +189,18 @@ def catch_up(session: Session, mailing: ReviewMailing, now: datetime) -> int:
             continue
         items += 1
         queued += _guarded(session, ref, queue_quarantine_review, mailing, waiting.id, now)
+    return queued
+
+
+def run_review_mails(app: App, now: datetime) -> int:
+    """The daemon's 15-minute job: an item whose review mail failed at intake (or a mail
+    quarantined while the database was busy) reaches staff within minutes, not at the
+    next digest."""
+    mailing = ReviewMailing(app.settings, app.policy, app.renderer, app.blobs)
+    with transaction(app.sessions) as session:
+        queued = catch_up(session, mailing, now)
+    if queued:
+        log.info("review_mails_caught_up", queued=queued)
     return queued
 
 
@@ -418,4 +432,5 @@ __all__ = [
     "queue_quarantine_review",
     "review_key",
     "reviewed_item",
+    "run_review_mails",
 ]

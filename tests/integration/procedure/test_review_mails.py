@@ -12,7 +12,7 @@ import email.utils
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -293,6 +293,23 @@ def test_the_digest_sends_the_review_mails_missing_exactly_once(campus: Campus) 
     campus.cli("digest", now=at(DAY + timedelta(days=2), 7, 30))
     [review] = _review_mails(campus)
     assert [a.get_content() for a in _parsed(review.raw).iter_attachments()] == [pdf]
+
+
+def test_the_daemons_sweep_catches_up_within_minutes(campus: Campus) -> None:
+    rows = roster_rows(1, seed=45)
+    campus.import_roster(rows, at(date(2026, 9, 1), 9), term=TERM)
+    [ana] = matriculas(rows)
+    pdf = _undated_constancia(campus, ana)
+    student = campus.students[ana]
+    campus.send(request_mail(student, at(DAY, 10), "Constancia", "Va.", (("c.pdf", pdf),)))
+    campus.intake(at(DAY, 10))
+    with transaction(campus.app.sessions) as session:
+        for row in session.scalars(select(OutboxRow).where(OutboxRow.template == "review_item")):
+            session.delete(row)
+    jobs = {job_id: func for job_id, func, _trigger in campus.app.periodic_jobs(time(7, 30))}
+    assert jobs["review-mails"](campus.app, at(DAY, 10, 15)) == 1
+    assert jobs["review-mails"](campus.app, at(DAY, 10, 30)) == 0
+    assert len(_review_mails(campus)) == 1
 
 
 def test_a_quarantined_mail_reaches_staff_with_the_mail_attached(
