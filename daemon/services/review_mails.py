@@ -4,11 +4,12 @@ The digest only lists the review queue; to judge an item staff need to see the d
 So each item gets its own mail to every staff recipient: the stored document (or the raw
 mail when no document was kept), the fields read with their sources and doubts, the
 student, the reason in Spanish, when it arrived (school time) and the words to answer. It
-is queued in the transaction of the decision that puts the item in the queue (the intake),
-and the digest catches up on any item without one (decided before this existed, or whose
-mail failed to render). The key ``review:<decision id>:<recipient>`` (``review:C<id>:...``
-for a quarantined mail) makes it exactly once, and its Message-ID, derived from the key,
-is how a reply finds the item again (``reviewed_item``).
+is queued in the transaction of the decision that puts the item in the queue (the intake);
+a 15-minute job and the digest catch up on any item without one (decided before this
+existed, re-decided after a roster import, or whose mail failed to render). The key
+``review:<decision id>:<recipient>`` (``review:C<id>:...`` for a quarantined mail) makes it
+exactly once, and its Message-ID, derived from the key, is how a reply finds the item
+again (``reviewed_item``).
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def queue_new_reviews(
 ) -> int:
     """From the intake, in the decision's transaction: a review mail for each decision that
     enters the queue. A failure here is logged and rolled back alone (a savepoint): the
-    decision and the student's reply must not fail for the staff copy; the digest retries."""
+    decision and the student's reply must not fail for the staff copy; ``run_review_mails``
+    (every 15 minutes) and the digest send it later."""
     queued = 0
     wanted = review_outcomes(mailing.policy)
     for row, reading in decided:
