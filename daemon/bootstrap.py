@@ -171,10 +171,12 @@ class App:
         from daemon.services.health_alerts import run_mailbox_alerts
         from daemon.services.purge import run_purge
         from daemon.services.reminders import run_reminder_sweep
+        from daemon.services.review_mails import run_review_mails
 
         return [
             ("reminders", run_reminder_sweep, {"minutes": 15}),
             ("mailbox-alerts", run_mailbox_alerts, {"minutes": 5}),
+            ("review-mails", run_review_mails, {"minutes": 15}),
             ("digest", run_digest, {"hour": digest_time.hour, "minute": digest_time.minute}),
             ("purge", run_purge, {"hour": 3, "minute": 17}),
         ]

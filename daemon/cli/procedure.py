@@ -23,6 +23,7 @@ from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
 from daemon.domain.calendar import local_date
 from daemon.domain.procedure_state import baja_pending
+from daemon.domain.review_replies import ReviewRef
 from daemon.services.digest import send_digest
 from daemon.services.procedure_actions import (
     ActionReport,
@@ -427,28 +428,205 @@ def review() -> None:
 
 @review.command("list")
 @_NOW
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
 @click.pass_obj
-def review_list(app: App, now: str | None) -> None:
-    """The digest's review queue, oldest first."""
+def review_list(app: App, now: str | None, as_json: bool) -> None:
+    """The digest's review queue, oldest first, in the school's time zone.
+
+    ID is what 'afilia review show' and 'afilia review settle' take (C7: quarantined mail
+    7, settled with 'afilia quarantine retry 7'); MAILED says whether its review mail, with
+    the document attached, went to staff.
+    """
     from daemon.domain.digest import review_outcomes
-    from daemon.services import intake_review
+    from daemon.domain.review_items import reason_of
+    from daemon.services import intake_review, review_mails
 
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
+    tz = app.settings.tz
     with transaction(app.sessions) as session:
-        items = pending_review(session, review_outcomes(app.policy), moment)
-        lines = [
-            f"{d.decided_at.astimezone(app.settings.tz):%Y-%m-%d %H:%M}\t{sender}"
-            f"\t{d.matricula or '-'}\t{d.outcome}\t{'; '.join(str(r) for r in d.reasons or ())}"
-            for d, sender in items
+        mailed = {ref.token for ref in review_mails.mailed_refs(session)}
+        rows = [
+            {
+                "id": str(d.id),
+                "received": d.decided_at.astimezone(tz),
+                "sender": sender,
+                "matricula": d.matricula or "-",
+                "outcome": d.outcome,
+                "reason": reason_of(d.outcome, d.reasons or ()),
+                "mailed": f"#{d.id}" in mailed,
+            }
+            for d, sender in pending_review(session, review_outcomes(app.policy), moment)
         ]
-        lines += [
-            f"{r.at.astimezone(app.settings.tz):%Y-%m-%d %H:%M}\t{r.sender}\t-\t{r.outcome}"
-            f"\t{r.reason}"
+        rows += [
+            {
+                "id": r.token.lstrip("#"),
+                "received": r.at.astimezone(tz),
+                "sender": r.sender,
+                "matricula": r.matricula or "-",
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "mailed": r.token in mailed,
+            }
             for r in intake_review.review_items(session, moment)
         ]
-    for line in lines:
-        click.echo(line)
+    rows.sort(key=lambda row: row["received"])
+    if as_json:
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    table = [
+        (
+            row["id"],
+            f"{row['received']:%Y-%m-%d %H:%M}",
+            row["matricula"],
+            row["outcome"],
+            "yes" if row["mailed"] else "no",
+            row["sender"],
+            str(row["reason"])[:80],
+        )
+        for row in rows
+    ]
+    _print_table(("ID", "RECEIVED", "MATRICULA", "OUTCOME", "MAILED", "SENDER", "REASON"), table)
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Aligned columns (the last one free), nothing but the header when empty."""
+    if not rows:
+        return
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header) - 1)]
+    for row in (header, *rows):
+        cells = [str(c).ljust(w) for c, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, str(row[-1])]).rstrip())
+
+
+def _review_ref(value: str) -> ReviewRef:
+    text = value.strip().lstrip("#").upper()
+    quarantined = text.startswith("C")
+    digits = text[1:] if quarantined else text
+    if not digits.isdigit():
+        raise click.BadParameter("an item id such as 123 or C7", param_hint="ID")
+    return ReviewRef(int(digits), quarantine=quarantined)
+
+
+@review.command("show")
+@click.argument("item_id", metavar="ID")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the stored document (else the raw mail) to this file (mode 0600).",
+)
+@click.pass_obj
+def review_show(app: App, item_id: str, out: Path | None) -> None:
+    """One review item: the student, the reason, the fields read, the words to settle it."""
+    ref = _review_ref(item_id)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        files = _show_quarantined(app, session, ref) if ref.quarantine else _show(app, session, ref)
+    if out is not None:
+        if not files:
+            raise click.ClickException(f"{ref.token}: no stored document nor raw mail (purged?)")
+        name, data = files[0]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        click.echo(f"wrote {name} ({len(data)} bytes) to {out}")
+
+
+def _show_quarantined(app: App, session: Session, ref: ReviewRef) -> list[tuple[str, bytes]]:
+    from daemon.store.schema import QuarantineRow
+
+    row = session.get(QuarantineRow, ref.number)
+    if row is None:
+        raise click.ClickException(f"no quarantined mail {ref.token}")
+    at = row.quarantined_at.astimezone(app.settings.tz)
+    click.echo(f"{ref.token}  quarantined {at:%Y-%m-%d %H:%M}")
+    click.echo(f"sender:   {row.sender}")
+    click.echo(f"subject:  {row.subject}")
+    click.echo(f"error:    {row.error_class}: {row.reason}")
+    click.echo(f"settle:   afilia quarantine retry {row.id}")
+    path = app.blobs.path_for(row.raw_sha256)
+    return [(f"cuarentena_{row.id}.eml", path.read_bytes())] if path.is_file() else []
+
+
+def _show(app: App, session: Session, ref: ReviewRef) -> list[tuple[str, bytes]]:
+    from daemon.services import review_mails
+    from daemon.store.schema import DecisionRow
+
+    decision = session.get(DecisionRow, ref.number)
+    if decision is None:
+        raise click.ClickException(f"no review item {ref.token}")
+    mailing = review_mails.ReviewMailing(app.settings, app.policy, app.renderer, app.blobs)
+    item = review_mails.decision_item(session, mailing, decision)
+    student = item["student"]
+    click.echo(f"{item['token']}  {item['outcome']}  received {item['received_at']:%Y-%m-%d %H:%M}")
+    click.echo(f"reason:   {item['reason']}")
+    who = f"{student.matricula} {student.nombre_completo}" if student else "not on the roster"
+    click.echo(f"student:  {who}")
+    click.echo(f"sender:   {item['sender']}")
+    click.echo(f"subject:  {item['mail_subject']}")
+    if item["reviewed_at"] is not None:
+        click.echo(f"settled:  {item['reviewed_at']:%Y-%m-%d %H:%M}")
+    document = item["document"]
+    if document is not None:
+        click.echo(f"document: {document['filename']} ({document['label']})")
+        for line in document["lines"]:
+            click.echo(f"  {line['label']}: {line['value']}")
+    if item["detalle"]:
+        click.echo(f"detail:   {item['detalle']}")
+    click.echo("words:    " + ", ".join(w["word"] for w in item["words"]))
+    files = review_mails.document_files(session, app.blobs, decision)
+    return [(name, data) for name, _type, data in files]
+
+
+@review.command("settle")
+@click.argument("item_id", metavar="ID")
+@click.argument("word", nargs=-1, required=True)
+@click.option("--note", default="", help="A note for the student, added to their reply.")
+@_NOW
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def review_settle(
+    app: App, item_id: str, word: tuple[str, ...], note: str, now: str | None, as_json: bool
+) -> None:
+    """Settle an item as staff would by mail: ACEPTADA, SIN SEGURO, AFILIADA, OTRO RÉGIMEN,
+    OTRA INSTITUCIÓN, NUEVA CONSTANCIA, NO ES ALUMNO or REVISADO (accents optional)."""
+    from daemon.domain.review_replies import ReviewWord, parse_review_reply
+    from daemon.services.review_settlement import settle_review
+
+    ref = _review_ref(item_id)
+    answer = parse_review_reply(" ".join(word))
+    if answer is None or answer.note:
+        choices = ", ".join(str(w) for w in ReviewWord)
+        raise click.BadParameter(f"one of {choices}", param_hint="WORD")
+    moment = acting_moment(app, now)
+    require_current_schema(app.engine)
+    with transaction(app.sessions) as session:
+        report = settle_review(
+            session,
+            ref,
+            answer.word,
+            note,
+            actor=_actor(),
+            now=moment,
+            settings=app.settings,
+            policy=app.policy,
+            renderer=app.renderer,
+        )
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), default=str, ensure_ascii=False))
+    else:
+        state = "settled" if report.settled else "not settled"
+        click.echo(f"{report.token} {state} with {report.word}")
+        if report.recorded:
+            click.echo(f"  recorded {report.recorded}")
+        if report.reply:
+            click.echo(f"  reply {report.reply} queued to {report.reply_to}")
+        for problem in report.problems:
+            click.echo(f"  {problem}")
+    if not report.settled:
+        sys.exit(1)
 
 
 @review.command("done")
@@ -537,7 +715,7 @@ def digest(app: App, now: str | None, dry_run: bool) -> None:
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
-        prepared = send_digest(session, mailing, moment, dry_run=dry_run)
+        prepared = send_digest(session, mailing, moment, dry_run=dry_run, blobs=app.blobs)
     if dry_run:
         rendered = app.renderer.render(
             "digest", {**_base(app, local_date(moment, app.settings.tz)), **prepared.context}

@@ -68,6 +68,8 @@ class ReviewItem:
     at: datetime
     matricula: str | None = None
     motivo: str = ""  # needs_review: why staff must decide, in Spanish
+    token: str = ""  # "#123" (a decision) or "#C7" (a quarantined mail): its review mail
+    mailed: bool = False  # its review mail (document attached, words to answer) was sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ Staff answer the digest (or write to the mailbox) with one command per paragraph
     REPOSICIÓN PAGADA UTE2026002
     ACCIÓN CORRECTIVA UTE2026001: se dio de alta el 25/09
 
-Parsing is pure and forgiving about case, accents, commas and quoted reply text; it never
-looks anything up. The service checks each matrícula against the roster and answers what
-was applied and what was rejected.
+
+Parsing is pure and forgiving about case, accents, commas and quoted reply text (see
+``reply_text``: a quoted digest is never read as commands); it never looks anything up.
+The service checks each matrícula against the roster and answers what was applied and
+what was rejected.
 
 A command is trusted only from a configured staff address AND when the
 Authentication-Results header added by OUR mail server (our authserv-id) shows an aligned
@@ -33,6 +35,7 @@ from datetime import date
 from enum import StrEnum
 
 from daemon.domain.imss_forms import fold, plain_upper
+from daemon.domain.reply_text import own_lines
 
 
 class CommandKind(StrEnum):
@@ -95,9 +98,6 @@ _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[A-Z0-9-]+")
 _MATRICULA = re.compile(r"^(?=.*\d)[A-Z0-9-]{4,32}$")
 _DATE = re.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})")
-_REPLY_CUT = re.compile(
-    r"^(-{2,}\s*(MENSAJE ORIGINAL|ORIGINAL MESSAGE)|(EL|ON) .+ (ESCRIBIO|WROTE)\b|DE: |FROM: |__+)"
-)
 _ADDRESS = re.compile(r"[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}")
 _PARAMETER = re.compile(r"^(ENTREGA|FECHAS?|LUGAR|SITIO)\s*:?\s*(.*)$")
 
@@ -128,15 +128,12 @@ def parse_commands(
     """Commands in the subject and body; ``attachments`` are (filename, text) of CSV files,
     whose first column (or the column named MATRICULA) adds matrículas to the last command."""
     lines: list[tuple[str, str]] = []
-    if subject:
-        lines.append((_strip_reply_prefix(fold(subject).strip()), subject))
-    for raw in (body or "").splitlines():
-        if raw.lstrip().startswith(">"):
-            continue
-        folded = _SPACES.sub(" ", fold(raw)).strip()
-        if _REPLY_CUT.match(folded):
-            break
-        lines.append((folded, raw.strip()))
+    heading = _strip_reply_prefix(_SPACES.sub(" ", fold(subject or "")).strip())
+    if _command_at_start(heading)[0] is not None:
+        # Only a subject that is a command counts: "Re: Resumen diario ..." is the digest's
+        # subject, not a line staff wrote.
+        lines.append((heading, subject))
+    lines.extend(own_lines(body))
     drafts: list[_Draft] = []
     unknown: list[str] = []
     for folded, raw in lines:

@@ -35,12 +35,14 @@ from daemon.domain.policy import Policy
 from daemon.domain.procedure_state import StudentCase
 from daemon.domain.reason_texts import reasons_in_spanish
 from daemon.domain.resello import resello_overdue
-from daemon.services import intake_review
+from daemon.services import intake_review, review_mails
 from daemon.services.corrective_actions import load_corrective_actions
 from daemon.services.outbox import Purpose, queue_mail
 from daemon.services.procedure_actions import load_cases, load_terms, pending_review
 from daemon.services.reminders import Mailing
+from daemon.services.review_settlement import received_decisions
 from daemon.services.roster_import import AUDIT_ACTION as ROSTER_IMPORT
+from daemon.store.blobs import BlobStore
 from daemon.store.db import transaction
 from daemon.store.schema import (
     AuditRow,
@@ -154,7 +156,9 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
         outcome
         for (outcome,) in session.execute(
             select(DecisionRow.outcome).where(
-                DecisionRow.decided_at > window_start, DecisionRow.decided_at <= now
+                DecisionRow.decided_at > window_start,
+                DecisionRow.decided_at <= now,
+                received_decisions(),
             )
         )
     )
@@ -166,12 +170,20 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
             at=decision.decided_at,
             matricula=decision.matricula,
             motivo=_motivo(decision),
+            token=f"#{decision.id}",
         )
         for decision, sender in pending_review(
             session, review_outcomes(policy), now, limit=_REVIEW_LIMIT
         )
     ]
-    review = sorted([*review, *intake_review.review_items(session, now)], key=lambda r: r.at)
+    mailed = {ref.token for ref in review_mails.mailed_refs(session)}
+    review = sorted(
+        (
+            replace(item, at=item.at.astimezone(tz), mailed=item.token in mailed)
+            for item in [*review, *intake_review.review_items(session, now)]
+        ),
+        key=lambda r: r.at,
+    )
     failures = [
         OutboxFailure(row.recipient, row.template, row.last_error[:200], row.created_at)
         for row in session.scalars(
@@ -199,9 +211,21 @@ def _facts(session: Session, now: datetime, tz: ZoneInfo, policy: Policy) -> Dig
 
 
 def send_digest(
-    session: Session, mailing: Mailing, now: datetime, *, dry_run: bool = False
+    session: Session,
+    mailing: Mailing,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    blobs: BlobStore | None = None,
 ) -> PreparedDigest:
-    """Build the digest and (unless dry) queue it to every staff recipient."""
+    """Build the digest and (unless dry) queue it to every staff recipient. With ``blobs``,
+    first queue the review mails still missing, so the digest can point to them."""
+    if blobs is not None and not dry_run:
+        review_mails.catch_up(
+            session,
+            review_mails.ReviewMailing(mailing.settings, mailing.policy, mailing.renderer, blobs),
+            now,
+        )
     prepared = prepare_digest(session, mailing, now)
     if dry_run:
         return prepared
@@ -233,7 +257,7 @@ def run_digest(app: App, now: datetime) -> bool:
         log.warning("digest_without_recipients")
         return False
     with transaction(app.sessions) as session:
-        prepared = send_digest(session, mailing, now)
+        prepared = send_digest(session, mailing, now, blobs=app.blobs)
     log.info(
         "digest_queued",
         altas=len(prepared.digest.altas),

@@ -42,7 +42,7 @@ from daemon.mail.inbound import InboundMail
 from daemon.mail.loop_guard import AutomaticReason, automatic_reason
 from daemon.mail.ports import FetchedMail, Mailbox, MailRef
 from daemon.metrics import Metrics
-from daemon.services import quarantine
+from daemon.services import quarantine, review_mails
 from daemon.services.hoja_afiliacion import hoja_attachment, hoja_for
 from daemon.services.mail_reading import ParsedMail
 from daemon.services.replies import own_addresses, queue_reply, received_on
@@ -242,11 +242,30 @@ def _quarantine(
     intake: Intake,
 ) -> None:
     mail = parsed.mail if isinstance(parsed, _Parsed) else None
-    quarantine.record(intake.sessions, intake.blobs, fetched, mail, err, intake.clock())
+    now = intake.clock()
+    quarantine_id = quarantine.record(intake.sessions, intake.blobs, fetched, mail, err, now)
+    _queue_quarantine_review(intake, quarantine_id)
     if intake.metrics is not None:
         intake.metrics.message_decided("quarantined")
     mailbox.quarantine(fetched.ref)
     quarantine.record_moved(intake.sessions, fetched.ref, intake.clock())
+
+
+def review_mailing(intake: Intake) -> review_mails.ReviewMailing:
+    return review_mails.ReviewMailing(intake.settings, intake.policy, intake.renderer, intake.blobs)
+
+
+def _queue_quarantine_review(intake: Intake, quarantine_id: int) -> None:
+    """Staff get the quarantined mail attached; if that fails too, the digest retries."""
+    try:
+        with transaction(intake.sessions) as session:
+            review_mails.queue_quarantine_review(
+                session, review_mailing(intake), quarantine_id, intake.clock()
+            )
+    except _NOT_THE_MAILS_FAULT:
+        raise
+    except Exception:
+        log.exception("review_mail_failed", quarantine_id=quarantine_id)
 
 
 def ingest_one(fetched: FetchedMail, intake: Intake) -> tuple[str | None, int | None]:
@@ -393,6 +412,13 @@ def _store_case(
         if hoja is not None:
             decided.append(hoja)
             decision_rows += _store_decisions(session, message, [hoja], now)
+        review_mails.queue_new_reviews(
+            session,
+            review_mailing(intake),
+            zip(decision_rows, (item.reading for item in decided), strict=True),
+            now,
+            mail=mail,
+        )
         primary_index = _primary(decided)
         primary = decided[primary_index]
         if not primary.reply:

@@ -28,6 +28,7 @@ def review_items(session: Session, now: datetime) -> list[ReviewItem]:
             outcome=QUARANTINED,
             reason=f"cuarentena #{m.id}: {m.error_class}: {m.reason}"[:300],
             at=m.quarantined_at,
+            token=f"#C{m.id}",
         )
         for m in quarantine.waiting_for_staff(session, now)
     ]

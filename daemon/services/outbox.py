@@ -40,6 +40,7 @@ class Purpose(StrEnum):
     NOTICE = "notice"
     DIGEST = "digest"
     STAFF_REPLY = "staff_reply"
+    REVIEW = "review"  # one mail to staff per review item, with its document
     ALERT = "alert"
 
 

@@ -4,6 +4,8 @@ The lead's ingest calls ``handle_staff_mail`` inside the transaction that record
 so the actions, the students' notices, the audit rows and the reply commit together.
 Unauthenticated mail from a staff address is applied to nothing; staff still get an
 answer (at their real address, not the forger's) saying why, so spoofing is noticed.
+A reply to a review mail whose first line is one of the review words settles that item
+(``review_settlement``) instead of being read as commands.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from daemon.config import Settings
 from daemon.domain.digest import OverdueKind, review_outcomes
 from daemon.domain.policy import Policy
+from daemon.domain.review_replies import ReviewRef, ReviewReply, ReviewWord, parse_review_reply
 from daemon.domain.staff_commands import (
     Command,
     CommandKind,
@@ -39,6 +42,8 @@ from daemon.services.procedure_actions import (
     record_resello,
 )
 from daemon.services.reminders import Mailing, queue_notices
+from daemon.services.review_mails import reviewed_item
+from daemon.services.review_settlement import SettlementReport, settle_review
 from daemon.store.schema import AuditRow
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("afilia.staff")
 
 TEMPLATE = "staff_command_result"
+SETTLED_TEMPLATE = "review_settled"
 _MAX_CSV_BYTES = 1024 * 1024
 
 
@@ -76,10 +82,20 @@ def handle_staff_mail(
         )
         log.warning("staff_mail_not_authenticated", sender=mail.sender)
     else:
+        ref = reviewed_item(session, mail.subject, mail.in_reply_to or "", mail.references)
+        answer = parse_review_reply(mail.body_text) if ref is not None else None
+        if ref is not None and answer is not None:
+            _settle_by_mail(session, mail, ref, answer, settings, policy, renderer, now)
+            return
         parsed = parse_commands(mail.subject, mail.body_text, _csv_attachments(mail))
         unknown = parsed.unknown_lines
         if not parsed.commands:
             problems.append("No se encontró ningún comando.")
+            if ref is not None:
+                problems.append(
+                    f"Para resolver la revisión {ref.token}, responde a su correo con una sola "
+                    f"palabra en la primera línea: {', '.join(str(w) for w in ReviewWord)}."
+                )
         mailing = Mailing(settings, policy, renderer, business_calendar(settings, now))
         for command in parsed.commands:
             reports.append(
@@ -124,6 +140,73 @@ def handle_staff_mail(
 # Paso 5: the student hears of the alta once staff saw it on the portal, not when it was
 # registered.
 _NOTIFYING = frozenset({"altas_verificadas", "credenciales_impresas"})
+
+
+def _settle_by_mail(
+    session: Session,
+    mail: InboundMail,
+    ref: ReviewRef,
+    answer: ReviewReply,
+    settings: Settings,
+    policy: Policy,
+    renderer: Renderer,
+    now: datetime,
+) -> None:
+    """A one-word reply to a review mail: settle the item and tell staff what was done."""
+    report = settle_review(
+        session,
+        ref,
+        answer.word,
+        answer.note,
+        actor=mail.sender,
+        now=now,
+        settings=settings,
+        policy=policy,
+        renderer=renderer,
+    )
+    session.add(
+        AuditRow(
+            at=now,
+            actor=mail.sender,
+            action="staff_mail",
+            detail={
+                "message_id": mail.message_id,
+                "authenticated": True,
+                "review": report.as_dict(),
+            },
+        )
+    )
+    session.flush()
+    queue_mail(
+        session,
+        renderer=renderer,
+        settings=settings,
+        policy=policy,
+        purpose=Purpose.STAFF_REPLY,
+        template=SETTLED_TEMPLATE,
+        context=settled_context(report),
+        recipient=mail.sender,
+        dedupe_key=f"staff_reply:{mail.message_id}",
+        now=now,
+        in_reply_to=mail.message_id or None,
+        references=(*mail.references, mail.message_id) if mail.message_id else mail.references,
+    )
+
+
+def settled_context(report: SettlementReport) -> dict[str, Any]:
+    """Variables of ``review_settled``: what settling one review item did, or why not."""
+    return {
+        "item": report.token,
+        "word": report.word,
+        "settled": report.settled,
+        "already_settled_at": report.already_settled_at,
+        "recorded": report.recorded,
+        "reply": report.reply,
+        "reply_to": report.reply_to,
+        "matricula": report.matricula or "",
+        "note": report.note,
+        "problems": list(report.problems),
+    }
 
 
 def apply_command(

@@ -24,6 +24,7 @@ import pytest
 from tests.fixtures.deployment import (
     AFILIA,
     ANA,
+    STAFF_ADDRESS,
     Deployment,
     constancia_mail_for,
     generated_students,
@@ -130,8 +131,11 @@ def test_run_once_answers_every_waiting_mail_and_moves_it(
     assert accepted["fields"]["fecha_expedicion"] == (TODAY - timedelta(days=1)).isoformat()
     assert accepted["matricula"] == ANA.matricula
     assert accepted["reply_status"] == "sent"
-    assert len(smtp_server.received) == 4  # everything but the auto-reply
-    assert all(m.rcpt_tos == (ANA.email_institucional,) for m in smtp_server.received)
+    to_staff = [m for m in smtp_server.received if m.rcpt_tos == (STAFF_ADDRESS,)]
+    answers = [m for m in smtp_server.received if m not in to_staff]
+    assert len(answers) == 4  # everything but the auto-reply
+    assert all(m.rcpt_tos == (ANA.email_institucional,) for m in answers)
+    assert len(to_staff) == 1  # the review mail of the question without a document
     # Logs are JSON, one event per message, and never carry a CURP in clear.
     events = [json.loads(line) for line in result.stdout.decode().splitlines() if line.strip()]
     assert sum(e.get("event") == "message_processed" for e in events) == len(mails)

@@ -514,3 +514,49 @@ def test_needs_review_reply_is_neutral_and_says_when_staff_answer(
     assert "2 días hábiles" in mail.text
     for negative in ("no coincide", "vencid", "más de", "otra institución", "no te encontramos"):
         assert negative not in mail.text.lower()
+
+
+# --- review items (issue 10) ------------------------------------------------------------
+
+
+def test_a_reply_after_staff_review_carries_their_note_and_no_second_promise_of_review(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    settled = {"reviewed_by_staff": True, "staff_note": "Tu sello se ve bien <ok>."}
+    mail = reply(renderer, policy, Outcome.ACCEPTED_NOT_INSURED, student, **settled)
+    assert "Nota del personal de Servicios Estudiantiles:\nTu sello se ve bien <ok>." in mail.text
+    assert "Tu sello se ve bien &lt;ok&gt;." in mail.html
+    assert (
+        "Nota del personal"
+        not in reply(renderer, policy, Outcome.ACCEPTED_NOT_INSURED, student).text
+    )
+    asking = dataclasses.replace(
+        policy,
+        intake=dataclasses.replace(policy.intake, covered_other_regime=CoveredOtherRegime.ASK),
+    )
+    covered = reply(renderer, asking, Outcome.COVERED_OTHER_REGIME, student, **settled)
+    assert "revisará tu caso" not in covered.text
+    assert "revisaremos" not in covered.subject
+    for outcome in (Outcome.NOT_ENROLLED, Outcome.UNREADABLE):
+        again = reply(renderer, policy, outcome, None, fecha_expedicion=None, **settled)
+        assert "revisará" not in again.text, outcome
+
+
+def test_review_mail_shows_the_item_and_the_words_to_answer(
+    renderer: Renderer, policy: Policy
+) -> None:
+    context = renderer.samples(policy, TODAY)["review_item"][0]
+    mail = renderer.render("review_item", context)
+    assert mail.subject == (
+        "Revisión #123: No se encontró la fecha de expedición — ANA MARÍA GÓMEZ NÚÑEZ"
+    )
+    assert (
+        mail.text.splitlines()[2]
+        == "Revisión #123 · Documento por revisar (dato dudoso o faltante)"
+    )
+    assert "Recibido: 17 de noviembre de 2026, 16:40 h" in mail.text
+    assert "  Fecha de expedición: (no se leyó)" in mail.text
+    assert "  ACEPTADA: el documento es válido tal como se leyó, es decir: sin seguro" in mail.text
+    assert "  REVISADO: ya quedó atendido" in mail.text
+    assert "afilia review settle 123 PALABRA" in mail.text
+    assert "Constancia &lt;vigencia&gt;" in mail.html

@@ -32,6 +32,9 @@ TEMPLATES = (
     "resello_reminder",
     "staff_command_result",
     "digest",
+    "review_item",
+    "review_quarantined",
+    "review_settled",
 )
 STAFF = "coordinacion@ute.example.edu.mx"
 AUTHSERV = "mx.ute.example.edu.mx"

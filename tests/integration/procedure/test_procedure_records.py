@@ -211,8 +211,9 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     assert "Sin acción correctiva registrada (2):" in text
     assert "Con acción correctiva, pero sin resolver (1):" in text
     assert (
-        f"- {A} {_name(campus, A)}: el alta sigue sin realizarse. Última acción (27/05/2026 10:00,"
-        " jefa.servicios@ute.example.edu.mx): se solicitó el alta en el IDSE; el portal no"
+        f"- {A} {_name(campus, A)}: el alta sigue sin realizarse. Última acción"
+        " (27/05/2026 10:00 h, jefa.servicios@ute.example.edu.mx): se solicitó el alta en el"
+        " IDSE; el portal no"
         " respondía"
     ) in text
 

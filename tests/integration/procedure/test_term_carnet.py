@@ -125,7 +125,7 @@ def test_a_semester_keeping_the_carnet_on_file(tmp_path: Path) -> None:
     for m in CARNETS:
         assert f"{students[m].email_institucional} ({m}): Carnet para el expediente" in digest
     assert f"{STRANGER.email_institucional}: No está en la base de datos" in digest
-    assert len(queue[0].splitlines()) == 9  # the same queue from the CLI
+    assert len(queue[0].splitlines()) == 1 + 9  # a header, then the same queue from the CLI
     # Staff answer REVISADOS with the matrículas and the stranger's address: queue empty.
     [answer] = campus.texts("staff_command_result")
     assert "Aplicado (9)" in answer

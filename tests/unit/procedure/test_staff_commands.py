@@ -56,10 +56,15 @@ def test_several_commands_and_quoted_digest_text_is_ignored() -> None:
     ]
 
 
-def test_text_that_is_no_command_is_reported() -> None:
+def test_text_that_is_no_command_is_reported_but_not_the_subject() -> None:
     parsed = parse_commands("Hola", "¿Cuándo imprimen?")
     assert parsed.commands == ()
-    assert parsed.unknown_lines == ("HOLA", "¿CUANDO IMPRIMEN?")
+    assert parsed.unknown_lines == ("¿CUANDO IMPRIMEN?",)
+
+
+def test_a_subject_that_is_a_command_still_counts() -> None:
+    (command,) = parse_commands("Re: Altas hechas UTE2026001", "").commands
+    assert (command.kind, command.matriculas) == (CommandKind.ALTAS_DONE, ("UTE2026001",))
 
 
 def _results(*clauses: str, authserv: str = OURS) -> tuple[str, ...]:
