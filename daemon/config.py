@@ -7,8 +7,11 @@ an environment variable (``*_env``) or a file (``*_file``, e.g. a systemd creden
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
 import tomllib
+import typing
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
@@ -309,13 +312,53 @@ def load_settings(path: Path) -> Settings:
     return _resolve_paths(settings, path.resolve().parent, path)
 
 
-def describe_errors(err: ValidationError) -> str:
+def describe_errors(err: ValidationError, model: object | None = None) -> str:
+    """pydantic's errors in plain words: the key as it is written in the file (list entries
+    counted from 1, as a person counts ``[[mailboxes]]``), what is wrong with it, and for
+    an unknown key the known key it most looks like."""
+    known = sorted(_known_keys(model if model is not None else Settings))
     lines = []
     for problem in err.errors():
-        key = ".".join(str(part) for part in problem["loc"] if not _is_union_tag(part))
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"  - {key or '(top level)'}: {message}")
+        parts = [part for part in problem["loc"] if not _is_union_tag(part)]
+        key = ".".join(
+            f"[{part + 1}]" if isinstance(part, int) else str(part) for part in parts
+        ).replace(".[", "[")
+        lines.append(f"  - {key or '(top level)'}: {_plain(problem, parts, known)}")
     return "\n".join(lines)
+
+
+def _plain(problem: Any, parts: list[object], known: list[str]) -> str:
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        name = str(parts[-1]) if parts else ""
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"afilia has no setting '{name}' here{hint}"
+    if kind == "missing":
+        return "is required but missing"
+    return str(problem["msg"]).removeprefix("Value error, ")
+
+
+def _known_keys(model: object, seen: set[object] | None = None) -> set[str]:
+    """Every key name a config (or rules profile) may contain, for "did you mean"."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        fields = {name: info.annotation for name, info in model.model_fields.items()}
+    elif dataclasses.is_dataclass(model) and isinstance(model, type):
+        hints = typing.get_type_hints(model)
+        fields = {f.name: hints.get(f.name) for f in dataclasses.fields(model)}
+    else:
+        for arg in typing.get_args(model):
+            names |= _known_keys(arg, seen)
+        return names
+    for name, annotation in fields.items():
+        names.add(name)
+        names |= _known_keys(annotation, seen)
+    return names
 
 
 def _is_union_tag(part: object) -> bool:

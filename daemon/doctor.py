@@ -88,6 +88,8 @@ def run_checks(app: App, now: datetime, options: DoctorOptions = DoctorOptions()
     results = [ok("config", f"{settings.config_path} (school: {settings.school.name})")]
     results.extend(check_rules_and_templates(app, now))
     results.extend(check_database(app))
+    if all(c.verdict is Verdict.OK for c in results if c.name in ("database", "schema")):
+        results.extend(check_roster_and_term(app, now))
     results.extend(check_state_dir(settings.state_dir, fix=options.fix))
     results.extend(check_clock(settings.school.timezone, now))
     providers = {}
@@ -168,6 +170,51 @@ def check_database(app: App) -> list[Check]:
     revision = current_revision(engine)
     assert revision == head_revision()
     return [ok("database", f"{backend} reachable"), ok("schema", f"at {revision} (current)")]
+
+
+def check_roster_and_term(app: App, now: datetime) -> list[Check]:
+    """Go-live needs this term and its roster: without them afilia would answer every
+    student "no te encontramos en la lista de alumnos inscritos"."""
+    from sqlalchemy import func, select
+
+    from daemon.store.db import transaction
+    from daemon.store.schema import StudentRow, TermRow
+
+    today = now.astimezone(app.settings.tz).date()
+    with transaction(app.sessions) as session:
+        students = session.scalar(select(func.count()).select_from(StudentRow)) or 0
+        current = session.scalars(
+            select(TermRow.name).where(TermRow.starts_on <= today, TermRow.ends_on >= today)
+        ).first()
+        upcoming = session.scalars(
+            select(TermRow.name).where(TermRow.starts_on > today).order_by(TermRow.starts_on)
+        ).first()
+    results = []
+    if current is not None:
+        results.append(ok("term", f"'{current}' covers today ({today:%d/%m/%Y})"))
+    elif upcoming is not None:
+        results.append(
+            warn("term", f"no term covers today; next: '{upcoming}'", "nothing to do before it")
+        )
+    else:
+        results.append(
+            fail(
+                "term",
+                f"no term covers today ({today:%d/%m/%Y})",
+                "afilia term add NAME --start YYYY-MM-DD --end YYYY-MM-DD",
+            )
+        )
+    if students:
+        results.append(ok("roster", f"{students} students"))
+    else:
+        results.append(
+            fail(
+                "roster",
+                "no student imported: every student would be told they are not enrolled",
+                "afilia roster import FILE --term NAME (the registrar's export)",
+            )
+        )
+    return results
 
 
 # -- local files, clock -----------------------------------------------------------------------

@@ -56,4 +56,4 @@ def load_profile(path: Path, school: School) -> Policy:
     try:
         return _POLICY.validate_python(raw)
     except ValidationError as err:
-        raise ConfigError(f"rules profile {path}: invalid\n{describe_errors(err)}") from err
+        raise ConfigError(f"rules profile {path}: invalid\n{describe_errors(err, Policy)}") from err

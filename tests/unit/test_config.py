@@ -38,8 +38,29 @@ def test_example_config_is_valid_and_paths_are_relative_to_it(tmp_path: Path) ->
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     path = _example(tmp_path)
     path.write_text(path.read_text() + "\n[limits2]\nx = 1\n")
-    with pytest.raises(ConfigError, match=r"limits2: Extra inputs are not permitted"):
+    with pytest.raises(ConfigError, match=r"limits2: afilia has no setting 'limits2' here; "):
         load_settings(path)
+
+
+def test_a_misspelled_key_is_named_with_the_key_it_most_looks_like(tmp_path: Path) -> None:
+    path = _example(tmp_path, ("office_hours", "ofice_hours"))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    said = str(raised.value)
+    assert "school.ofice_hours: afilia has no setting 'ofice_hours' here" in said
+    assert "did you mean 'office_hours'?" in said
+    assert "Extra inputs" not in said
+
+
+def test_a_problem_in_a_list_entry_counts_entries_from_one(tmp_path: Path) -> None:
+    path = _example(tmp_path)
+    text = path.read_text()
+    first = text.index("[[mailboxes]]")
+    path.write_text(text[:first] + '[[mailboxes]]\nkind = "maildir"\nname = "x"\n\n' + text[first:])
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert "mailboxes[1]" in str(raised.value)
+    assert "is required but missing" in str(raised.value)
 
 
 def test_wrong_type_names_the_nested_key(tmp_path: Path) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 
 from daemon.cli import main
 from daemon.store.db import make_engine, upgrade
+from tests.fixtures.roster import roster_students, write_roster_csv
 from tests.integration.ops.setups import write_config
 from tests.servers.dovecot import DovecotAccount
 from tests.servers.oauth import OAuthServer, XOAuth2Smtp
@@ -21,13 +24,26 @@ def doctor(config: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--config", str(config), "doctor", *args])
 
 
-def ready_state(config: Path) -> None:
-    """What 'afilia db upgrade' and systemd's StateDirectory= leave behind."""
+def ready_state(config: Path, *, term: bool = True, roster: bool = True) -> None:
+    """What 'afilia db upgrade' and systemd's StateDirectory= leave behind, plus the go-live
+    steps of the guide: the current term and its roster."""
     state = config.parent / "state"
     state.mkdir(mode=0o700, exist_ok=True)
     engine = make_engine(f"sqlite:///{state / 'afilia.db'}")
     upgrade(engine)
     engine.dispose()
+    today = datetime.now(ZoneInfo("America/Mexico_City")).date()
+    if term:
+        start, end = today - timedelta(days=30), today + timedelta(days=60)
+        _cli(config, "term", "add", "ACTUAL", "--start", f"{start}", "--end", f"{end}")
+    if roster:
+        path = write_roster_csv(config.parent / "roster.csv", roster_students(3, seed=5))
+        _cli(config, "roster", "import", str(path))
+
+
+def _cli(config: Path, *args: str) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_config_that_does_not_load_is_shown_with_its_errors(tmp_path: Path) -> None:
@@ -35,7 +51,7 @@ def test_a_config_that_does_not_load_is_shown_with_its_errors(tmp_path: Path) ->
     result = doctor(config)
     assert result.exit_code == 1
     assert f"✗ config: {config}: invalid configuration" in result.output
-    assert "unknown_key: Extra inputs are not permitted" in result.output
+    assert "unknown_key: afilia has no setting 'unknown_key' here" in result.output
     assert f"fix: edit {config}" in result.output
     assert "1 problem(s) block go-live" in result.output
 
@@ -106,6 +122,18 @@ def test_a_good_local_set_up_is_ready(tmp_path: Path) -> None:
     assert "is 0700 and ours" in result.output
     assert "! outgoing mail: replies go to the local Maildir" in result.output
     assert "Ready for go-live; 1 warning(s)." in result.output
+
+
+def test_go_live_is_blocked_without_a_term_for_today_or_a_roster(tmp_path: Path) -> None:
+    """Without them afilia would answer every student "no te encontramos"."""
+    config = write_config(tmp_path)
+    ready_state(config, term=False, roster=False)
+    result = doctor(config, "--fix")
+    assert result.exit_code == 1, result.output
+    assert "✗ term: no term covers today" in result.output
+    assert "afilia term add NAME --start YYYY-MM-DD --end YYYY-MM-DD" in result.output
+    assert "✗ roster: no student imported" in result.output
+    assert "afilia roster import FILE --term NAME" in result.output
 
 
 def test_fix_creates_the_missing_imap_folder(tmp_path: Path, dovecot: DovecotAccount) -> None:
