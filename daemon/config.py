@@ -226,7 +226,8 @@ class LimitSettings(_Strict):
 
 class LoggingSettings(_Strict):
     level: Literal["debug", "info", "warning", "error"] = "info"
-    format: Literal["json", "console"] = "json"
+    # auto: readable lines on a terminal, JSON otherwise (journald, files, pipes).
+    format: Literal["auto", "json", "console"] = "auto"
 
 
 class MetricsSettings(_Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -36,7 +37,11 @@ def redact_personal_data(
     return event
 
 
-def configure_logging(level: str = "info", fmt: str = "json") -> None:
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    """``auto`` picks the console renderer when stdout is a terminal (a person watching
+    ``afilia run``) and JSON otherwise (journald keeps one object per line)."""
+    if fmt == "auto":
+        fmt = "console" if sys.stdout.isatty() else "json"
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"

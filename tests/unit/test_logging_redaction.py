@@ -38,3 +38,36 @@ def test_log_events_are_json_and_redacted(capsys: pytest.CaptureFixture[str]) ->
     assert "12230512340" not in line
     assert event["body"] == "<35 chars redacted>"
     assert event["event"] == "message_processed"
+
+
+_LOG_ONE_LINE = (
+    "from daemon.logging_setup import configure_logging; import structlog; "
+    "configure_logging('info', 'auto'); structlog.get_logger('t').info('daemon_started', n=1)"
+)
+
+
+def _first_line_written(to_terminal: bool) -> str:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    if not to_terminal:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOG_ONE_LINE], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+    leader, follower = pty.openpty()
+    subprocess.run([sys.executable, "-c", _LOG_ONE_LINE], stdout=follower, check=True)
+    os.close(follower)
+    return os.read(leader, 4096).decode().strip()
+
+
+def test_logs_are_json_for_journald_and_readable_on_a_terminal() -> None:
+    """[logging] format = "auto": one JSON object per line when stdout is not a terminal
+    (systemd's journal), structlog's console lines when a person runs afilia by hand."""
+    piped = _first_line_written(to_terminal=False)
+    assert json.loads(piped)["event"] == "daemon_started"
+    on_terminal = _first_line_written(to_terminal=True)
+    assert "daemon_started" in on_terminal
+    assert not on_terminal.startswith("{")
