@@ -14,7 +14,7 @@ import pytest
 
 from daemon.domain.outcomes import Outcome
 from daemon.domain.policy import CoveredOtherRegime, Policy, School
-from daemon.domain.student import Student
+from daemon.domain.student import RosterStatus, Student
 from daemon.errors import ConfigError
 from daemon.mail.compose import (
     RenderedMail,
@@ -560,3 +560,19 @@ def test_review_mail_shows_the_item_and_the_words_to_answer(
     assert "  REVISADO: ya quedó atendido" in mail.text
     assert "afilia review settle 123 PALABRA" in mail.text
     assert "Constancia &lt;vigencia&gt;" in mail.html
+
+
+def test_a_student_on_leave_is_told_their_status_not_that_they_are_not_on_the_roster(
+    renderer: Renderer, policy: Policy, student: Student
+) -> None:
+    """A BAJA TEMPORAL student is on the roster: "no te encontramos" would be false."""
+    on_leave = dataclasses.replace(student, status=RosterStatus.BAJA_TEMPORAL)
+    context = {**base_context(policy, TODAY), "outcome": "not_enrolled", "student": on_leave}
+    mail = renderer.render("not_enrolled", {**context, "fecha_expedicion": None})
+    assert mail.subject == "Control Escolar te tiene registrado con estatus BAJA TEMPORAL"
+    assert "no encontramos" not in mail.text.lower()
+    assert "Hola, Ana María:" in mail.text
+    stranger = renderer.render(
+        "not_enrolled", {**context, "student": None, "fecha_expedicion": None}
+    )
+    assert stranger.subject == "No te encontramos en la lista de alumnos inscritos"
