@@ -211,8 +211,13 @@ def _drop_our_tables(url: URL) -> None:
 
 
 def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Write into a 0600 temp file beside ``target``, then rename: no half backups."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write into a 0600 temp file beside ``target``, then rename: no half backups. A
+    missing directory is refused, not created: a typo in the path would otherwise put the
+    backups where nobody looks for them."""
+    if not target.parent.is_dir():
+        raise BackupError(
+            f"{target.parent} does not exist: create it first (install -d -m 0700 DIR)"
+        )
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # 0600
     os.close(fd)
     temp = Path(name)

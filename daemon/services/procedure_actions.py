@@ -335,8 +335,12 @@ def record_printed(
 ) -> ActionReport:
     """A batch of credentials is printed; ``None`` means the whole print queue."""
     report = ActionReport("credenciales_impresas")
-    if pickup_until < pickup_from:
-        pickup_from, pickup_until = pickup_until, pickup_from
+    if pickup_until < pickup_from:  # a typo; swapping it would announce dates nobody chose
+        report.rejected.append(
+            ("*", f"la entrega empieza ({pickup_from:%d/%m/%Y}) después de terminar "
+                  f"({pickup_until:%d/%m/%Y}): revisa las fechas")
+        )  # fmt: skip
+        return _audited(session, report, actor, now)
     if pickup_until < local_date(now, tz):
         report.rejected.append(("*", "el periodo de entrega ya terminó"))
         return _audited(session, report, actor, now)

@@ -47,6 +47,7 @@ def test_backup_then_restore_brings_the_data_back(database_url: str, tmp_path: P
     _record(database_url, "roster_import")
     _record(database_url, "alta_registered")
 
+    (tmp_path / "backups").mkdir()
     done = backup_database(database_url, tmp_path / "backups" / "afilia.backup")
     assert done.size > 0
     assert stat.S_IMODE(done.path.stat().st_mode) == 0o600
@@ -98,3 +99,8 @@ def test_the_cli_backs_up_and_restores_the_configured_database(tmp_path: Path) -
     restored = runner.invoke(main, ["--config", str(config), "db", "restore", "--yes", str(backup)])
     assert restored.exit_code == 0, restored.output
     assert _actions(url) == ["before"]
+    missing = tmp_path / "typo" / "afilia.sqlite"
+    refused = runner.invoke(main, ["--config", str(config), "db", "backup", str(missing)])
+    assert refused.exit_code != 0
+    assert f"{missing.parent} does not exist: create it first" in refused.output
+    assert not missing.parent.exists()

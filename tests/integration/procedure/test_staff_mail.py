@@ -93,3 +93,20 @@ def test_forged_staff_mail_changes_nothing(make_school: Callable[..., School]) -
     _handle(school, _mail(forged, "ALTAS HECHAS\nA0001"))
     assert [m.template for m in school.mails()] == ["staff_command_result"]
     assert "A0001" in school.cli("altas", "pending")
+
+
+def test_paso_7_pickup_dates_given_backwards_are_refused_not_swapped(
+    make_school: Callable[..., School],
+) -> None:
+    """A typo in the dates must not announce a pickup window nobody chose."""
+    school = make_school()
+    term_id = school.add_term("2026-2", date(2026, 5, 4), date(2026, 8, 28))
+    school.add_student("A0001", term_id=term_id, seen=local(date(2026, 4, 28), 9))
+    school.decide("A0001", Outcome.WAIVER_RECEIVED, local(date(2026, 5, 5), 9))
+    said = school.cli(
+        "credenciales", "printed", "--all", "--from", "2026-05-20", "--until", "2026-05-15",
+        "--now", "2026-05-12T10:00",
+    )  # fmt: skip
+    assert "0 applied, 1 rejected" in said
+    assert "la entrega empieza (20/05/2026) después de terminar (15/05/2026)" in said
+    assert "imprimir\tA0001" in school.cli("credenciales", "pending")
