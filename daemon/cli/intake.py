@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 from daemon.bootstrap import App
+from daemon.cli.columns import table, wall_clock
 from daemon.logging_setup import configure_logging
 from daemon.mail.ports import Shard
 from daemon.services import reports
@@ -119,28 +120,84 @@ def _parse_since(value: str | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
 def decisions(app: App, since: str | None, as_json: bool) -> None:
-    """What afilia decided about each received document, with reasons and reply status."""
+    """What afilia decided about each received document, with reasons and reply status.
+
+    Times are the school's (its [school] timezone). --json keeps every field, one object
+    per line, for scripts.
+    """
     moment = _parse_since(since)
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=app.settings.tz)
     with transaction(app.sessions) as session:
-        for row in reports.decisions(session, moment, tz=app.settings.tz):
-            _emit(row, as_json, ("received_at", "sender", "matricula", "outcome", "reply_status"))
-
-
-@click.command()
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Filter.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.pass_obj
-def outbox(app: App, status: str | None, as_json: bool) -> None:
-    """Outgoing mail: replies, reminders, digests, with delivery status and errors."""
-    with transaction(app.sessions) as session:
-        for row in reports.outbox(session, status, tz=app.settings.tz):
-            _emit(row, as_json, ("created_at", "status", "purpose", "template", "recipient"))
-
-
-def _emit(row: dict[str, object], as_json: bool, columns: tuple[str, ...]) -> None:
+        rows = list(reports.decisions(session, moment, tz=app.settings.tz))
     if as_json:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("  ".join(str(row[c]) for c in columns) + "\n")
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        click.echo(f"no decisions since {since}" if since else "no decisions yet")
+        return
+    shown = [{**row, "received_at": wall_clock(row["received_at"])} for row in rows]
+    click.echo(
+        table(
+            shown,
+            (
+                ("received_at", "RECEIVED"),
+                ("sender", "SENDER"),
+                ("matricula", "MATRÍCULA"),
+                ("outcome", "OUTCOME"),
+                ("reply_status", "REPLY"),
+                ("reasons", "REASONS"),
+            ),
+        )
+    )
+
+
+@click.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only these.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """Outgoing mail: replies, reminders, digests, with delivery status and errors.
+
+    Without a subcommand, lists them (school time); 'afilia outbox show ID' prints one mail
+    decoded.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app: App = ctx.obj
+    with transaction(app.sessions) as session:
+        rows = list(reports.outbox(session, status, tz=app.settings.tz))
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        click.echo(f"no {status} mail in the outbox" if status else "the outbox is empty")
+        return
+    shown = [{**row, "created_at": wall_clock(row["created_at"])} for row in rows]
+    click.echo(
+        table(
+            shown,
+            (
+                ("id", "ID"),
+                ("created_at", "QUEUED"),
+                ("status", "STATUS"),
+                ("template", "TEMPLATE"),
+                ("recipient", "TO"),
+                ("subject", "SUBJECT"),
+            ),
+        )
+    )
+
+
+@outbox.command("show")
+@click.argument("mail_id", metavar="ID", type=int)
+@click.pass_obj
+def outbox_show(app: App, mail_id: int) -> None:
+    """One queued or sent mail, decoded: headers, delivery state, text part, attachments."""
+    with transaction(app.sessions) as session:
+        found = reports.outbox_mail(session, mail_id, tz=app.settings.tz)
+    if found is None:
+        raise click.ClickException(f"no mail {mail_id} in the outbox (see 'afilia outbox')")
+    click.echo(found)

@@ -88,7 +88,7 @@ def queue_mail(
         references=references,
         auto_submitted="auto-replied" if purpose is Purpose.REPLY else "auto-generated",
         attachments=attachments,
-        date=now,
+        date=now.astimezone(settings.tz),  # the Date students read: the school's clock
     )
     session.add(
         OutboxRow(

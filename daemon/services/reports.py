@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -74,6 +77,7 @@ def outbox(
         query = query.where(OutboxRow.status == status)
     for row in session.scalars(query).yield_per(500):
         yield {
+            "id": row.id,
             "message_id": row.message_id,
             "purpose": row.purpose,
             "template": row.template,
@@ -87,3 +91,33 @@ def outbox(
             "last_error": row.last_error or None,
             "matricula": row.matricula,
         }
+
+
+def outbox_mail(session: Session, mail_id: int, *, tz: ZoneInfo) -> str | None:
+    """One outbox mail as a person reads it: the stored bytes decoded (the exact mail that
+    is or was sent), with its delivery state; None when there is no such mail."""
+    row = session.get(OutboxRow, mail_id)
+    if row is None:
+        return None
+    message = email.message_from_bytes(row.raw, policy=email.policy.default)
+    lines = [f"{name}: {message[name]}" for name in _SHOWN_HEADERS if message[name]]
+    sent = f", sent {local_time(row.sent_at, tz)}" if row.sent_at else ""
+    lines.append(
+        f"afilia: #{row.id} {row.purpose}/{row.template}, {row.status} after "
+        f"{row.attempts} attempt(s), queued {local_time(row.created_at, tz)}{sent}"
+    )
+    if row.last_error:
+        lines.append(f"afilia: last error: {row.last_error}")
+    body = message.get_body(("plain",)) if isinstance(message, email.message.EmailMessage) else None
+    lines += ["", body.get_content().rstrip() if body is not None else "(no text part)"]
+    attachments = [
+        f"  {part.get_filename() or '(no name)'}  {part.get_content_type()}  "
+        f"{len(part.get_payload(decode=True) or b'')} bytes"
+        for part in message.iter_attachments()  # type: ignore[union-attr]
+    ]
+    if attachments:
+        lines += ["", "Attachments:", *attachments]
+    return "\n".join(lines)
+
+
+_SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,11 @@ def _process(*args: str) -> Iterator[None]:
     child = subprocess.Popen(
         ["/opt/afilia/bin/afilia", "-c", code, *args], executable=sys.executable
     )
+    cmdline = Path(f"/proc/{child.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while b"/opt/afilia/bin/afilia" not in cmdline.read_bytes():  # until it has exec'd
+        assert time.monotonic() < deadline, "the stand-in process did not start"
+        time.sleep(0.01)
     try:
         yield
     finally:
