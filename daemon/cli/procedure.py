@@ -125,8 +125,16 @@ def term() -> None:
 
 @term.command("add")
 @click.argument("name")
-@click.option("--start", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--end", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--start",
+    "start",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of classes (YYYY-MM-DD): every clock of the procedure counts from it.",
+)
+@click.option(
+    "--end", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD)."
+)
 @click.pass_obj
 def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
     """Add a term; reminders and SLAs count from its start."""
@@ -139,6 +147,7 @@ def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
 @term.command("list")
 @click.pass_obj
 def term_list(app: App) -> None:
+    """The terms afilia knows, with their first and last days."""
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         for t in list_terms(session):
@@ -337,8 +346,20 @@ def credenciales_pending(app: App) -> None:
 @credenciales.command("printed")
 @_action_options
 @click.option("--all", "whole_queue", is_flag=True, help="Every student in the print queue.")
-@click.option("--from", "pickup_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--until", "pickup_until", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--from",
+    "pickup_from",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First pickup day (YYYY-MM-DD), said in the students' notice.",
+)
+@click.option(
+    "--until",
+    "pickup_until",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last pickup day (YYYY-MM-DD); the reminder goes the business day before.",
+)
 @click.option("--place", default="", help="Where students collect them.")
 @click.pass_obj
 def credenciales_printed(
@@ -658,7 +679,7 @@ def review_done(app: App, who: tuple[str, ...], now: str | None, as_json: bool) 
 
 @click.command()
 @click.argument("matricula")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The history as one JSON list.")
 @click.pass_obj
 def student(app: App, matricula: str, as_json: bool) -> None:
     """The whole history of one student: decisions, staff actions, mails."""
