@@ -206,7 +206,7 @@ def build_digest(
             elif case.printed is not None and today > case.printed.pickup_until:
                 window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"
                 uncollected.append(
-                    _line(case, f"no la recogió ({window})", case.printed.printed_on)
+                    _line(case, f"no la recogió; entrega del {window}", case.printed.printed_on)
                 )
             elif case.printed is not None:
                 window = f"{case.printed.pickup_from:%d/%m} al {case.printed.pickup_until:%d/%m}"

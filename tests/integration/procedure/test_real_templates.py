@@ -136,7 +136,7 @@ def test_the_reference_procedure_renders_every_mail_from_the_real_templates(
     assert "SALIDAS NO CONFORMES (0)" in after
     assert "CREDENCIALES POR ENTREGAR (0)" in after
     assert "CREDENCIALES NO RECOGIDAS: TERMINÓ SU PERIODO DE ENTREGA (4)" in after
-    assert "no la recogió (14/05 al 19/05)" in after
+    assert "no la recogió; entrega del 14/05 al 19/05" in after
     assert "SIN DOCUMENTO DESPUÉS DEL PLAZO (2)" in after
     assert f"{TERM}: 4 de 6 (66.7 %)" in after
     assert "Año 2026: 4 de 6 (66.7 %)" in after

@@ -308,7 +308,7 @@ def test_paso_7_a_card_offered_in_time_and_not_collected_is_not_a_salida_no_conf
     assert uncollected not in _overdue(term, D(2026, 9, 24))
     digest = term.digest(D(2026, 9, 24))
     assert "CREDENCIALES NO RECOGIDAS: TERMINÓ SU PERIODO DE ENTREGA" in digest
-    assert "no la recogió (14/09 al 18/09)" in digest
+    assert "no la recogió; entrega del 14/09 al 18/09" in digest
 
 
 def test_paso_10_staff_are_reminded_of_the_leave_list_20_business_days_in(term: Term) -> None:
@@ -349,3 +349,11 @@ def test_staff_read_the_reasons_in_spanish(term: Term) -> None:
 def _overdue(term: Term, day: date) -> str:
     digest = term.digest(day)
     return digest.split("SALIDAS NO CONFORMES")[1].split("POR REVISAR")[0]
+
+
+def test_each_salida_no_conforme_is_a_line_of_its_own(term: Term) -> None:
+    text = term.campus.digest_text(D(2026, 9, 24))
+    section = text.split("SALIDAS NO CONFORMES (8)")[1].split("SIN DOCUMENTO")[0]
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert len(lines) == 8
+    assert all(line.startswith("- UTE") and line.count("UTE") == 1 for line in lines)

@@ -130,7 +130,9 @@ def test_paso_7_a_card_printed_in_time_and_never_collected_is_not_a_salida_no_co
     assert [line.matricula for line in during.to_deliver] == [case.matricula]
     after = _digest([printed], date(2026, 6, 1), policy)
     assert after.to_deliver == ()
-    assert [line.detail for line in after.uncollected] == ["no la recogió (13/05 al 15/05)"]
+    assert [line.detail for line in after.uncollected] == [
+        "no la recogió; entrega del 13/05 al 15/05"
+    ]
     assert after.overdue == ()
 
 
