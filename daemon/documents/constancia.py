@@ -33,7 +33,8 @@ LABELS = Vocabulary(
     {
         "nss": r"(?:NUMERO|NUM\.?|NO\.?|N°|#) ?(?:DE )?(?:SEGURIDAD SOCIAL|AFILIACION)(?: \(NSS\))?"
         r"|N\.? ?S\.? ?S\.?",
-        "curp": r"CURP|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
+        "curp": r"(?:CLAVE )?C\.? ?U\.? ?R\.? ?P\.?"
+        r"|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
         "nombre": (
             r"NOMBRE(?: COMPLETO)?(?: DEL (?:BENEFICIARIO)(?:\(A\))?)?|NOMBRE\(S\)"
             r"|HACE CONSTAR QUE(?: EL\(?LA\)?| LA| EL)?(?: C\.)?(?: ASEGURAD[OA](?:\(A\))?)?",
@@ -60,7 +61,7 @@ LABELS = Vocabulary(
         r"|REGIMEN(?: DE ASEGURAMIENTO)?",
         "patron": r"NOMBRE O RAZON SOCIAL(?: DEL PATRON)?|RAZON SOCIAL(?: DEL PATRON)?"
         r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
-        r"|EMPLEADOR|SUJETO OBLIGADO"
+        r"|EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
         r"|A CARGO DE(?:L PATRON)?",
         "tipo_ultimo_movimiento": (
             r"TIPO (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"

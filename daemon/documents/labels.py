@@ -103,15 +103,24 @@ class Vocabulary:
                 continue
             for si, top in enumerate(line.segments):
                 for sj, low in enumerate(nxt.segments):
-                    if abs(low.x0 - top.x0) > 4 or (li + 1, sj) in by_segment:
+                    if abs(low.x0 - top.x0) > 4:
                         continue
                     joined = Segment(
                         f"{top.text} {low.text}", top.page, top.x0, top.x1, top.top, top.bottom
                     )
-                    longer = [h for h in self._hits_in(joined, li, si) if h.end > len(top.text) + 1]
+                    longer = [
+                        h
+                        for h in self._hits_in(joined, li, si)
+                        if h.end > len(top.text) + 1 and h.start < len(top.text)
+                    ]
                     if not longer or longer[0].field == STOPPER:
                         continue
                     label = longer[0]
+                    # "número de" / "afiliación (NSS)": the lower piece's own hit ("NSS") is
+                    # inside the joined label, so the pieces are one label
+                    low_hits = by_segment.get((li + 1, sj), [])
+                    if low_hits and label.end < len(top.text) + 1 + max(h.end for h in low_hits):
+                        continue
                     kept = [h for h in by_segment.get((li, si), []) if h.end <= label.start]
                     by_segment[(li, si)] = [
                         *kept,
@@ -293,6 +302,14 @@ def _candidates(
         return
     inline = clean(segment.text[hit.end : stop])
     if inline:
+        start = (
+            len(segment.text[: hit.end])
+            + len(segment.text[hit.end :])
+            - len(segment.text[hit.end :].lstrip(" :："))
+        )
+        wrapped = _wrapped(lines, hit.line, _x_at(segment, start), by_segment)
+        if wrapped:
+            yield "label:inline", f"{inline} {wrapped}"
         yield "label:inline", inline
         if following is None and hit.seg + 1 == len(lines[hit.line].segments):
             more = _continuation(lines, hit, by_segment)
@@ -309,6 +326,10 @@ def _candidates(
             yield "label:right", right
         return
     if right:
+        nxt = lines[hit.line].segments[hit.seg + 1]
+        wrapped = _wrapped(lines, hit.line, nxt.x0, by_segment)
+        if wrapped:
+            yield "label:right", f"{right} {wrapped}"
         yield "label:right", right
         more = _continuation(lines, hit, by_segment)
         if more:
@@ -331,6 +352,95 @@ def _continuation(
     return clean(nxt.segments[0].text)
 
 
+_WRAP_GAP = 0.8  # a wrapped cell's next line follows within a line height; a row is further
+
+
+def _wrapped(
+    lines: Sequence[Line], li: int, x0: float, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """The rest of a value that wraps inside its cell ("BECERRA" / "CERVANTES ANA" / "LAURA"):
+    runs starting at the value's left edge on the lines right below it, each within a line
+    height of the piece above, none a label or the value of a label to its left on its row.
+    Leader dots between the pieces ("Nombre : ......") are skipped."""
+    pieces: list[str] = []
+    last = next((s for s in lines[li].segments if abs(s.x0 - x0) <= 6), None)
+    if last is None:
+        return ""
+    bottom, height = last.bottom, last.height
+    own_label = _row_label(lines, li, x0, by_segment)
+    for lj in range(li + 1, min(li + 6, len(lines))):
+        line = lines[lj]
+        if line.page != lines[li].page or line.top - bottom > _WRAP_GAP * height:
+            break
+        piece = None
+        for sj, candidate in enumerate(line.segments):
+            if abs(candidate.x0 - x0) <= 6:
+                piece = (sj, candidate)
+            elif (
+                candidate.x0 < x0
+                and (lj, sj) in by_segment
+                and (own_label is None or candidate.x1 > own_label.x0 - 14)
+            ):
+                return " ".join(pieces)  # the next row's label: this run is its value
+        if piece is None:
+            if all(re.fullmatch(r"[\s._-]+", s.text) for s in line.segments):
+                continue  # leader dots
+            if any(s.x0 < x0 + 6 < s.x1 for s in line.segments):
+                break  # something else crosses the column
+            continue  # another column's line in between
+        sj, candidate = piece
+        if (lj, sj) in by_segment:
+            break
+        pieces.append(clean(candidate.text))
+        bottom = candidate.bottom
+    return " ".join(p for p in pieces if p)
+
+
+def _row_label(
+    lines: Sequence[Line], li: int, x0: float, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> Segment | None:
+    """The label run of the value at ``x0`` on line ``li``: the nearest label run to its left
+    (or the value's own run, for an inline value)."""
+    found = None
+    for sj, segment in enumerate(lines[li].segments):
+        if segment.x0 <= x0 + 6 and (li, sj) in by_segment:
+            found = segment
+    return found
+
+
+def _continues_above(
+    lines: Sequence[Line],
+    li: int,
+    run: Segment,
+    label: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+) -> bool:
+    """``run`` is the wrapped end of a value of the line above (same left edge, within a line
+    height) whose label is in another column than ``label``: not a value of this row."""
+    for lj in range(li - 1, max(li - 4, -1), -1):
+        above = lines[lj]
+        if above.page != run.page:
+            return False
+        piece = next((s for s in above.segments if abs(s.x0 - run.x0) <= 6), None)
+        if piece is None:
+            if all(re.fullmatch(r"[\s._-]+", s.text) for s in above.segments):
+                continue
+            return False
+        if run.top - piece.bottom > _WRAP_GAP * run.height:
+            return False
+        if any(s is piece for sj, s in enumerate(above.segments) if (lj, sj) in by_segment):
+            return False  # a label above, not a value
+        owner = _row_label(lines, lj, run.x0, by_segment)
+        if owner is not None and (owner.x1 < label.x0 - 14 or owner.x0 > label.x1 + 14):
+            return True  # that value's label is in another column than this one
+    return False
+
+
+def _x_at(segment: Segment, index: int) -> float:
+    width = max(len(segment.text), 1)
+    return segment.x0 + (segment.x1 - segment.x0) * index / width
+
+
 def _sentence(text: str) -> str:
     """A value inside a sentence ends with its clause: a comma, or a period that ends the
     sentence (not the one of "S.A." or "No.")."""
@@ -347,6 +457,8 @@ def _right(lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int],
         return ""
     if _under_a_label(lines, hit.line, nxt, by_segment):
         return ""  # a two-column page: that is the other column's value
+    if _continues_above(lines, hit.line, nxt, hit, by_segment):
+        return ""  # the wrapped end of the other column's value
     return clean(nxt.text[: labels[0].start] if labels else nxt.text)
 
 
@@ -404,6 +516,10 @@ def _below(
             if labels:
                 part = _cut_at_labels(candidate, part, labels)
             if part:
+                x0 = candidate.x0 if part == candidate.text else max(candidate.x0, hit.x0 - 14)
+                wrapped = _wrapped(lines, lj, x0, by_segment)
+                if wrapped:
+                    yield "label:below", f"{part} {wrapped}"
                 yield "label:below", part
 
 

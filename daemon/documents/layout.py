@@ -60,7 +60,16 @@ def fold(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" :;,.-\t")
+    """A value without its surrounding punctuation, but "S.A. DE C.V." keeps its last dot:
+    a final word with a dot inside it is an abbreviation, and the dot is part of it."""
+    spaced = re.sub(r"\s+", " ", text)
+    stripped = spaced.strip(" :;,.-\t")
+    if _ABBREVIATION_END.search(spaced.rstrip(" :;,-\t")):
+        return stripped + "."
+    return stripped
+
+
+_ABBREVIATION_END = re.compile(r"(?<![^\s(])(?:[^\W\d_]{1,3}\.){2,}$")
 
 
 def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:

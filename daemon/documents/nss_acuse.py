@@ -20,8 +20,10 @@ LABELS = Vocabulary(
     {
         "nss": r"(?:NUMERO|NUM\.?|NO\.?) DE SEGURIDAD SOCIAL(?: \(NSS\))?(?: ASIGNADO)?"
         r"|NSS(?: ASIGNADO)?",
-        "curp": r"CURP|CLAVE UNICA DE REGISTRO DE POBLACION",
-        "nombre": r"NOMBRE(?: COMPLETO)?(?: DEL (?:SOLICITANTE|ASEGURADO|TRABAJADOR))?",
+        "curp": r"(?:CLAVE )?C\.? ?U\.? ?R\.? ?P\.?"
+        r"|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
+        "nombre": r"NOMBRE(?: COMPLETO)?(?: DEL (?:SOLICITANTE|ASEGURADO|TRABAJADOR|TITULAR))?"
+        r"|SOLICITANTE|ASEGURADO(?:\(A\))?|TITULAR|A NOMBRE DE",
     }
 )
 _GO_TO_SUBDELEGACION = re.compile(r"\bACUD(?:IR|A|E|AS)\s+A\s+(?:LA|SU|TU)\s+SUBDELEGACION")

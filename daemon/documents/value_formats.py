@@ -140,7 +140,8 @@ def name(value: str) -> str | None:
     """A person's name: letters only (spaces, dots, apostrophes), at least two words."""
     text = re.split(r"[,;:()\d]| CON | CURP| NSS| N\.S\.S", value, maxsplit=1)[0]
     text = clean(text)
-    text = re.sub(r"^(?:C\.|EL|LA|DE)\s+", "", text, flags=re.IGNORECASE)
+    # "el (la) C. NOMBRE": the article and "C." are not the name; "DE LA ROSA" is one.
+    text = re.sub(r"^(?:(?:EL|LA)\s+)?(?:\((?:EL|LA)\)\s*)?(?:C\.\s*)?", "", text, flags=re.I)
     if not text or not re.fullmatch(r"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?)+", text):
         return None
     return text.upper()
