@@ -138,6 +138,8 @@ _SERVICE_MAYBE_DENIED = re.compile(
     r"\b(?:SIN|NO TIENE|NO CUENTA CON)\s+(?:DERECHO|SERVICIO|ATENCION|ACCESO)[^.|]{0,20}MEDIC"
     r"|\bMEDIC[A-Z]*\s*:?\s*(?:NO|SIN)\b(?!\.)"
 )
+# "Último movimiento: Reingreso con fecha 23-JUL-2024": the movement's label holds its date.
+_PHRASE_MOVEMENT_DATE = re.compile(r"\bMOVIMIENTO\b[^.|]{0,40}?\b(?:CON |EN )?FECHA(?: DE| DEL)?\b")
 _PHRASE_EMISSION = re.compile(
     r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
 )
@@ -259,6 +261,13 @@ def _phrases(
         and _in_prose(sources, "servicio_medico")
     ):
         doubts.append("servicio médico disagrees with the text")
+    if found.get("fecha_ultimo_movimiento") is None:
+        for match in _PHRASE_MOVEMENT_DATE.finditer(folded):
+            moved = parse_spanish_date(folded[match.end() : match.end() + 40])
+            if moved is not None:
+                found["fecha_ultimo_movimiento"] = moved
+                sources["fecha_ultimo_movimiento"] = "phrase"
+                break
     if found.get("fecha_expedicion") is None:
         for match in _PHRASE_EMISSION.finditer(folded):
             emitted = parse_spanish_date(folded[match.end() : match.end() + 70])

@@ -9,7 +9,8 @@ and a colon. A value is looked for in every plausible position, in order:
 - ``right``: the next run on the line (a two-column table);
 - ``below``: the run under the label, in its column band, up to three lines down (labels
   above values, and grids whose header row holds several labels);
-- ``text``: the words after a label met inside a sentence (narrative constancias).
+- ``text``: the words after a label met inside a sentence (narrative constancias), read
+  over the whole text as one flow, since sentences wrap over lines.
 
 On a header row (several labels, no inline values) ``below`` is tried before ``right``, since
 the run to the right is the next header. A candidate the field's converter refuses means
@@ -148,6 +149,8 @@ class Vocabulary:
             last_end = end
             if strong_only and start > 0 and not folded[:end].rstrip().endswith((":", "：")):
                 continue  # a word in a sentence, not a label
+            if strong_only and folded[end:].lstrip().startswith((",", ";")):
+                continue  # "…me corresponde como / estudiante, debido a…": a wrapped sentence
             chosen.append((start, end, name))
         width = max(len(folded), 1)
         span = segment.x1 - segment.x0
@@ -181,30 +184,28 @@ class Vocabulary:
         converters: Mapping[str, Callable[[str], Any]],
         hits: list[Hit] | None = None,
     ) -> dict[str, Found]:
-        """For each field, the first candidate its converter accepts; strong labels first.
-        ``hits`` are this vocabulary's hits in ``lines`` when the caller has them already."""
+        """For each field, the first candidate its converter accepts. ``hits`` are this
+        vocabulary's hits in ``lines`` when the caller has them already."""
         hits = self.hits(lines) if hits is None else hits
         # Layout (rows, columns, where a value ends) is made of labels, not of words that
         # happen to be label words inside a value ("...DE LA CIUDAD (10)").
         by_segment: dict[tuple[int, int], list[Hit]] = {}
-        every: dict[tuple[int, int], list[Hit]] = {}
         for hit in hits:
-            every.setdefault((hit.line, hit.seg), []).append(hit)
             if hit.strong:
                 by_segment.setdefault((hit.line, hit.seg), []).append(hit)
         header_lines = _header_lines(lines, by_segment)
         out: dict[str, Found] = {}
-        for strong in (True, False):
-            for hit in hits:
-                convert = converters.get(hit.field)
-                if convert is None or hit.field in out or hit.strong is not strong:
-                    continue
-                found = by_segment if strong else every
-                for source, raw in _candidates(lines, hit, found, header_lines):
-                    value = convert(raw)
-                    if value is not None:
-                        out[hit.field] = Found(value, source, raw)
-                        break
+        # Labels inside sentences are read over the whole flow of text (``_read_prose``):
+        # a sentence wraps, and "Delegación ESTADO DE / MÉXICO ORIENTE." is one value.
+        for hit in hits:
+            convert = converters.get(hit.field)
+            if convert is None or hit.field in out or not hit.strong:
+                continue
+            for source, raw in _candidates(lines, hit, by_segment, header_lines):
+                value = convert(raw)
+                if value is not None:
+                    out[hit.field] = Found(value, source, raw)
+                    break
         self._read_prose(lines, converters, out)
         return out
 
@@ -295,11 +296,6 @@ def _candidates(
     k = found.index(hit)
     following = found[k + 1] if k + 1 < len(found) else None
     stop = following.start if following else len(segment.text)
-    if not hit.strong:
-        window = segment.text[hit.end : min(stop, hit.end + _WINDOW)]
-        yield "label:text", _sentence(window)
-        yield "label:text", window  # "expedido el sábado, 9 de enero": the clause goes on
-        return
     inline = clean(segment.text[hit.end : stop])
     if inline:
         start = (

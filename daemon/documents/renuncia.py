@@ -57,6 +57,25 @@ _LETTER_MATRICULA = re.compile(
 )
 
 
+# "alumno(a) de TSU EN MANTENIMIENTO INDUSTRIAL con matrícula…", "inscrito en la carrera de
+# Gastronomía, …": the programme the letter names, up to the words that start the next clause.
+_STUDENT_OF = r"\b(?:ALUMN[OA](?:\(A\))?|ESTUDIANTE|INSCRIT[OA](?:\(A\))?)\s+(?:DE(?:L)?\s+|EN\s+)?"
+_CLAUSE_END = (
+    r"(?=\s*(?:,|\bCON\b|\bY\s+(?:CON|CURP|MATRICULA|NUMERO)\b|\bDEL?\s+(?:CUATRI|SEMES|GRUPO)"
+    r"|\bEN\s+EL\s+(?:CUATRI|SEMES|GRUPO|TURNO)|\bMATRICULA\b|\bPOR\b|\.\s))"
+)
+_LETTER_PROGRAMA = (
+    re.compile(
+        _STUDENT_OF + r"(?:LA\s+)?(?:CARRERA|(?:EL\s+)?PROGRAMA(?:\s+EDUCATIVO)?)\s+(?:DE\s+)?"
+        r"([A-Z][A-Z .]*?)" + _CLAUSE_END
+    ),
+    re.compile(
+        _STUDENT_OF + r"((?:TSU|T\.S\.U\.|TECNICO|INGENIERIA|LICENCIATURA|LIC\.|ING\.|MAESTRIA"
+        r"|BACHILLERATO)\b[A-Z .]*?)" + _CLAUSE_END
+    ),
+)
+
+
 def is_renuncia(text: str) -> bool:
     folded = fold(text)
     return ("RENUNCIA" in folded or "RENUNCIO" in folded) and (
@@ -197,6 +216,11 @@ def _letter(values: dict[str, object], sources: dict[str, str], text: str, folde
         found = _matricula(match.group(1)) if match else None
         if found:
             values["matricula"], sources["matricula"] = found, "letter"
+    if values.get("programa") is None:
+        match = next((m for p in _LETTER_PROGRAMA if (m := p.search(folded))), None)
+        found = vf.text(" ".join(text[match.start(1) : match.end(1)].split())) if match else None
+        if found:
+            values["programa"], sources["programa"] = found, "letter"
     if values.get("curp") is None:
         found = vf.curp_in(folded[folded.find("CURP") :]) if "CURP" in folded else None
         if found:

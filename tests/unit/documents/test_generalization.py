@@ -278,8 +278,8 @@ def test_second_development_corpus_by_another_author_never_answers_wrongly_negat
     _manifest, results = evaluate(tmp_path)
     figures = summary(results)
     assert [(r.id, r.expected, r.got) for r in results if r.dangerous] == []
-    assert figures["outcomes_ok"] / figures["documents"] >= 0.95
-    assert figures["fields_ok"] / figures["fields_total"] >= 0.90
+    assert figures["outcomes_ok"] / figures["documents"] >= 0.97
+    assert figures["fields_ok"] / figures["fields_total"] >= 0.98
     assert _without_spanish(results) == set()
 
 

@@ -1,0 +1,116 @@
+"""Values that do not fit their place: a name wrapped inside a narrow cell, a sentence that
+runs over lines, the wrapped end of the neighbouring column's value (issue 8, class 1-4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from daemon.documents.constancia import parse_constancia
+from daemon.documents.layout import Line, Segment, clean, lines_of
+from daemon.documents.renuncia import parse_renuncia
+from daemon.domain.facts import ConstanciaFacts
+
+TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
+
+
+def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
+    """Runs at (text, x, top), 7 pt high, as PDFium gives them (cap-height tight boxes)."""
+    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
+
+
+def _constancia(*runs: tuple[str, float, float]) -> ConstanciaFacts:
+    return parse_constancia(_page(TITLE, *runs))
+
+
+def test_a_name_wrapped_over_three_lines_of_its_cell_is_read_whole() -> None:
+    facts = _constancia(
+        ("Nombre completo :", 54, 178),
+        ("BECERRA", 196, 178),
+        ("CERVANTES ANA", 196, 189),
+        ("LAURA", 196, 200),
+        ("Sexo :", 54, 218),
+        ("MUJER", 196, 218),
+    )
+    assert facts.nombre == "BECERRA CERVANTES ANA LAURA"
+    assert facts.sexo == "M"
+
+
+def test_an_employer_wrapped_in_a_grid_cell_is_read_whole() -> None:
+    facts = _constancia(
+        ("registro patronal", 57, 248),
+        ("patrón", 324, 248),
+        ("A39-46784-10-1", 57, 270),
+        ("SERVICIOS INTEGRALES PEÑA Y", 324, 270),
+        ("ASOCIADOS SC", 324, 281),
+        ("fecha de expedición", 57, 310),
+        ("25/12/2026", 57, 330),
+    )
+    assert facts.patron == "SERVICIOS INTEGRALES PEÑA Y ASOCIADOS SC"
+    assert facts.registro_patronal == "A3946784101"
+
+
+def test_the_next_rows_value_is_never_taken_for_a_wrapped_line() -> None:
+    """Rows of a label/value table are close too; the next row's own label ends the value."""
+    facts = _constancia(
+        ("PATRÓN:", 204, 260),
+        ("AGRÍCOLA LOS ÁLAMOS SPR DE RL", 265, 260),
+        ("PARENTESCO CON EL TITULAR:", 81, 268),
+        ("ESPOSA", 265, 268),
+    )
+    assert facts.patron == "AGRÍCOLA LOS ÁLAMOS SPR DE RL"
+    assert facts.parentesco == "ESPOSA"
+
+
+def test_the_wrapped_end_of_the_other_columns_value_is_not_this_rows_value() -> None:
+    facts = _constancia(
+        ("ORGANO DE OPERACION ADMINISTRATIVA:", 312, 170),
+        ("ESTADO", 519, 170),
+        ("NOMBRE:", 54, 181),
+        ("DE", 519, 181),
+        ("SEBASTIAN VILLASENOR QUINONES", 55, 191),
+        ("MÉXICO", 519, 191),
+        ("ORIENTE", 519, 200),
+    )
+    assert facts.nombre == "SEBASTIAN VILLASENOR QUINONES"
+    assert facts.delegacion == "ESTADO DE MÉXICO ORIENTE"
+
+
+def test_a_value_in_a_sentence_that_wraps_is_read_to_the_end_of_its_clause() -> None:
+    facts = _constancia(
+        ("movimiento: Reingreso con fecha 19 JUL 2026. Unidad de Medicina Familiar", 54, 189),
+        ("número 31, Delegación ESTADO DE", 54, 203),
+        ("MÉXICO ORIENTE.", 54, 217),
+    )
+    assert facts.delegacion == "ESTADO DE MÉXICO ORIENTE"
+    assert facts.umf == "31"
+
+
+def test_the_date_of_the_last_movement_is_read_from_its_sentence() -> None:
+    facts = _constancia(("Último movimiento: Reingreso con fecha 23-JUL-2024.", 54, 180))
+    assert facts.tipo_ultimo_movimiento == "REINGRESO"
+    assert facts.fecha_ultimo_movimiento == date(2024, 7, 23)
+
+
+def test_an_employer_keeps_the_last_dot_of_its_abbreviation() -> None:
+    assert clean("TRANSPORTES DEL NOROESTE S.A. DE C.V.") == "TRANSPORTES DEL NOROESTE S.A. DE C.V."
+    assert clean("Delegación DF SUR.") == "Delegación DF SUR"
+    assert clean("No.") == "No"
+
+
+def test_a_surname_that_starts_with_de_la_keeps_it() -> None:
+    facts = _constancia(("Nombre: DE LA ROSA CASTAÑEDA JOSÉ ÁNGEL", 54, 150))
+    assert facts.nombre == "DE LA ROSA CASTAÑEDA JOSÉ ÁNGEL"
+
+
+def test_a_letter_waiver_names_its_programme_in_the_opening_sentence() -> None:
+    lines = _page(
+        ("Yo, ZOÉ QUIÑONES QUIÑONES, alumno(a) de TSU EN MANTENIMIENTO", 84, 185),
+        ("INDUSTRIAL con número de matrícula 22100063, por medio de la presente", 55, 201),
+        ("manifiesto que renuncio al Seguro Facultativo del IMSS que me corresponde como", 54, 217),
+        ("estudiante, debido a lo siguiente:", 55, 233),
+        ("Motivo: Cuento con seguro de gastos médicos mayores privado", 85, 255),
+    )
+    facts = parse_renuncia(lines, (), ())
+    assert facts.nombre == "ZOÉ QUIÑONES QUIÑONES"  # "estudiante," ends a sentence line
+    assert facts.programa == "TSU EN MANTENIMIENTO INDUSTRIAL"
+    assert facts.matricula == "22100063"
