@@ -84,7 +84,10 @@ LABELS = Vocabulary(
         ),
         # A lone "Fecha:" on a constancia is its date, read only when nothing says which.
         "fecha_generica": r"^FECHA(?: Y HORA)?",
-        "parentesco": r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?|TIPO DE BENEFICIARIO",
+        "parentesco": (
+            r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?|TIPO DE BENEFICIARIO",
+            r"^CALIDAD(?: DE(?:L)? (?:BENEFICIARIO|DERECHOHABIENTE))?",
+        ),
         "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO |TRABAJADOR )?TITULAR(?: DEL ASEGURAMIENTO)?",
         "cadena": r"CADENA ORIGINAL(?: DEL SELLO)?",
         "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
@@ -94,6 +97,10 @@ LABELS = Vocabulary(
         r"|FECHA DE ALTA|FECHA DE BAJA|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )
+
+# "Vigente | SÍ": the word is the question and SÍ / NO the answer. Read only when no other
+# label gave the situación, since the same word alone is also the answer to "Situación".
+_YES_NO_QUESTIONS = Vocabulary({"vigente": r"^VIGENTE(?: \(SI ?/ ?NO\))?"})
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "nss": vf.nss_in,
@@ -157,6 +164,10 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     read = LABELS.read(lines, _CONVERTERS, hits)
     found: dict[str, Any] = {name: item.value for name, item in read.items()}
     sources: dict[str, str] = {name: item.source for name, item in read.items()}
+    if "vigente" not in found:
+        answered = _YES_NO_QUESTIONS.read(lines, {"vigente": _strict_yes_no}).get("vigente")
+        if answered is not None:
+            found["vigente"], sources["vigente"] = answered.value, f"{answered.source}:si-no"
     generic = found.pop("fecha_generica", None)
     sources.pop("fecha_generica", None)
     doubts: list[str] = []
@@ -278,6 +289,11 @@ def _phrases(
 
 def _in_prose(sources: dict[str, str], field: str) -> bool:
     return sources.get(field, "").startswith("label:text")
+
+
+def _strict_yes_no(value: str) -> bool | None:
+    words = re.findall(r"[A-Z]+", fold(value))
+    return {"SI": True, "NO": False}.get(words[0]) if len(words) == 1 else None
 
 
 def _sexo(value: str) -> str | None:

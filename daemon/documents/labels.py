@@ -95,42 +95,69 @@ class Vocabulary:
     def _wrapped_labels(
         self, lines: Sequence[Line], by_segment: dict[tuple[int, int], list[Hit]]
     ) -> None:
-        """A grid's header cell wrapped over two lines ("CON DERECHO A ATENCIÓN" / "MÉDICA"):
-        the label is both pieces, and the lower piece is label, not the value."""
+        """A grid's header cell wrapped over two or three lines ("ÓRGANO DE" / "OPERACIÓN" /
+        "ADMINISTRATIVA"): the label is all the pieces, and the lower pieces are label, not
+        the value."""
         for li in range(len(lines) - 1):
-            line, nxt = lines[li], lines[li + 1]
-            height = max(line.bottom - line.top, 1.0)
-            if nxt.page != line.page or nxt.top - line.bottom > 1.6 * height:
-                continue
-            for si, top in enumerate(line.segments):
-                for sj, low in enumerate(nxt.segments):
-                    if abs(low.x0 - top.x0) > 4:
-                        continue
-                    joined = Segment(
-                        f"{top.text} {low.text}", top.page, top.x0, top.x1, top.top, top.bottom
-                    )
-                    longer = [
-                        h
-                        for h in self._hits_in(joined, li, si)
-                        if h.end > len(top.text) + 1 and h.start < len(top.text)
-                    ]
-                    if not longer or longer[0].field == STOPPER:
-                        continue
-                    label = longer[0]
-                    # "número de" / "afiliación (NSS)": the lower piece's own hit ("NSS") is
-                    # inside the joined label, so the pieces are one label
-                    low_hits = by_segment.get((li + 1, sj), [])
-                    if low_hits and label.end < len(top.text) + 1 + max(h.end for h in low_hits):
-                        continue
-                    kept = [h for h in by_segment.get((li, si), []) if h.end <= label.start]
-                    by_segment[(li, si)] = [
-                        *kept,
-                        Hit(label.field, li, si, label.start, len(top.text), label.x0, top.x1,
-                            label.colon, label.in_header),
-                    ]  # fmt: skip
-                    by_segment[(li + 1, sj)] = [
-                        Hit(STOPPER, li + 1, sj, 0, len(low.text), low.x0, low.x1, False)
-                    ]
+            for si, top in enumerate(lines[li].segments):
+                pieces = self._pieces_below(lines, li, top)
+                for depth in range(len(pieces), 0, -1):  # the longest wording first
+                    if self._join_label(lines, li, si, top, pieces[:depth], by_segment):
+                        break
+
+    @staticmethod
+    def _pieces_below(lines: Sequence[Line], li: int, top: Segment) -> list[tuple[int, int]]:
+        """(line, run) of the runs right under ``top``, left-aligned with it, up to two."""
+        pieces: list[tuple[int, int]] = []
+        bottom, height = top.bottom, top.height
+        for lj in range(li + 1, min(li + 3, len(lines))):
+            nxt = lines[lj]
+            if nxt.page != top.page or nxt.top - bottom > 1.6 * height:
+                break
+            found = next(
+                (sj for sj, low in enumerate(nxt.segments) if abs(low.x0 - top.x0) <= 4), None
+            )
+            if found is None:
+                break
+            pieces.append((lj, found))
+            bottom = nxt.segments[found].bottom
+        return pieces
+
+    def _join_label(
+        self,
+        lines: Sequence[Line],
+        li: int,
+        si: int,
+        top: Segment,
+        pieces: list[tuple[int, int]],
+        by_segment: dict[tuple[int, int], list[Hit]],
+    ) -> bool:
+        lows = [lines[lj].segments[sj] for lj, sj in pieces]
+        text = " ".join([top.text, *(low.text for low in lows)])
+        joined = Segment(text, top.page, top.x0, top.x1, top.top, top.bottom)
+        last_start = len(text) - len(lows[-1].text)
+        longer = [
+            h
+            for h in self._hits_in(joined, li, si)
+            if h.end > last_start and h.start < len(top.text)
+        ]
+        if not longer or longer[0].field == STOPPER:
+            return False
+        label = longer[0]
+        # "número de" / "afiliación (NSS)": the lower piece's own hit ("NSS") is inside the
+        # joined label, so the pieces are one label
+        low_hits = by_segment.get(pieces[-1], [])
+        if low_hits and label.end < last_start + max(h.end for h in low_hits):
+            return False
+        kept = [h for h in by_segment.get((li, si), []) if h.end <= label.start]
+        by_segment[(li, si)] = [
+            *kept,
+            Hit(label.field, li, si, label.start, len(top.text), label.x0, top.x1, label.colon,
+                label.in_header),
+        ]  # fmt: skip
+        for (lj, sj), low in zip(pieces, lows, strict=True):
+            by_segment[(lj, sj)] = [Hit(STOPPER, lj, sj, 0, len(low.text), low.x0, low.x1, False)]
+        return True
 
     def _hits_in(self, segment: Segment, li: int, si: int) -> list[Hit]:
         folded = fold(segment.text)
@@ -491,7 +518,9 @@ def _below(
     height = max(label_line.bottom - label_line.top, 1.0)
     right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
     reference = label_line.bottom  # the header's last line: a wrapped label moves it down
-    for lj in range(hit.line + 1, min(hit.line + 4, len(lines))):
+    # bounded by distance, not by a count of lines: the other column's lines (leader dots,
+    # labels) come in between on a two-column page
+    for lj in range(hit.line + 1, min(hit.line + 9, len(lines))):
         below = lines[lj]
         if below.page != label_line.page:
             return
@@ -503,7 +532,10 @@ def _below(
                 continue
             labels = by_segment.get((lj, sj))
             if labels and labels[0].start == 0:
-                if _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1:
+                wrapped_piece = labels[0].field == STOPPER and abs(labels[0].x0 - hit.x0) <= 4
+                if wrapped_piece or (
+                    _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1
+                ):
                     reference = below.bottom
                     break  # a label right under this one: a header row (grid), look lower
                 if _starts_near(labels[0], hit.x0, right_edge):
@@ -533,8 +565,8 @@ def _under(candidate: Segment, x0: float, right_edge: float | None) -> str | Non
     """The part of ``candidate`` inside the column [x0 - slack, right_edge), or None."""
     slack = 14.0
     left_bound = x0 - slack
-    if candidate.x1 <= left_bound or (right_edge is not None and candidate.x0 >= right_edge):
-        return None
+    if candidate.x1 <= left_bound or (right_edge is not None and candidate.x0 >= right_edge - 3):
+        return None  # left of the column, or the next column's run (its edge a hair off)
     if candidate.x0 >= left_bound and (right_edge is None or candidate.x1 <= right_edge + slack):
         return candidate.text
     if right_edge is None and candidate.x0 < left_bound - 40:

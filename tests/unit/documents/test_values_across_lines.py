@@ -114,3 +114,51 @@ def test_a_letter_waiver_names_its_programme_in_the_opening_sentence() -> None:
     assert facts.nombre == "ZOÉ QUIÑONES QUIÑONES"  # "estudiante," ends a sentence line
     assert facts.programa == "TSU EN MANTENIMIENTO INDUSTRIAL"
     assert facts.matricula == "22100063"
+
+
+def test_vigente_asked_as_a_question_is_answered_by_si_or_no() -> None:
+    facts = _constancia(
+        ("NSS", 58, 158),
+        ("Clave CURP", 226, 158),
+        ("Vigente", 394, 158),
+        ("21200100630", 58, 169),
+        ("ROIA010609MHGSXNA2", 226, 169),
+        ("SÍ", 394, 169),
+    )
+    assert facts.vigente is True
+
+
+def test_a_header_wrapped_over_three_lines_is_one_label_with_its_value_below() -> None:
+    facts = _constancia(
+        ("MOVIMIENTO", 58, 366),
+        ("FECHA MOV.", 184, 366),
+        ("ÓRGANO DE", 310, 366),
+        ("OPERACIÓN", 310, 376),
+        ("ADMINISTRATIVA", 309.5, 388),
+        ("Reingreso", 58, 400),
+        ("7-JUL-2023", 185, 400),
+        ("DF SUR", 310, 400),
+    )
+    assert facts.delegacion == "DF SUR"
+    assert facts.fecha_ultimo_movimiento == date(2023, 7, 7)
+    assert facts.tipo_ultimo_movimiento == "REINGRESO"
+
+
+def test_a_value_below_its_label_past_the_other_columns_lines_is_found() -> None:
+    facts = _constancia(
+        ("Tipo de aseguramiento :", 312, 218),
+        ("..........", 78, 224),
+        ("Sexo :", 54, 230),
+        ("MUJER", 197, 230),
+        ("Fecha de nacimiento :", 54, 238),
+        ("18/02/2008", 197, 238),
+        ("..........", 163, 244),
+        ("10 Permanentes y eventuales urbanos", 325, 250),
+    )
+    assert facts.modalidad == "10"
+    assert facts.fecha_nacimiento == date(2008, 2, 18)
+
+
+def test_a_beneficiarys_calidad_is_the_relation_to_the_worker() -> None:
+    facts = _constancia(("CALIDAD", 58, 296), ("HIJO", 58, 308))
+    assert facts.parentesco == "HIJO"
