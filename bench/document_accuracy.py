@@ -207,6 +207,13 @@ def report(corpus: Path, *, misses: bool) -> dict[str, Any]:
     print("  outcome confusions (expected -> given):")
     for (expected, got), count in confusion.most_common():
         print(f"    {expected} -> {got}: {count}")
+    print("  field misses by field (left empty / read wrong):")
+    empty = Counter(m.split(":")[0] for r in results for m in r.field_misses if m.endswith(" None"))
+    wrong = Counter(
+        m.split(":")[0] for r in results for m in r.field_misses if not m.endswith(" None")
+    )
+    for name, _count in (empty + wrong).most_common():
+        print(f"    {name:<24} {empty[name]:>3} / {wrong[name]:>3}")
     motivos = Counter(r.reasons[0] for r in results if r.got == "needs_review" and r.reasons)
     print("  why documents went to staff review (counts of our own first reason):")
     for motivo, count in motivos.most_common():

@@ -21,7 +21,7 @@ from typing import Any
 
 from daemon.documents import value_formats as vf
 from daemon.documents.cadena import disagreements, read_cadena
-from daemon.documents.labels import STOPPER, Vocabulary
+from daemon.documents.labels import STOPPER, Found, Hit, Vocabulary
 from daemon.documents.labels import labelled as labels_of
 from daemon.documents.layout import Line, fold, full_text
 from daemon.documents.ocr_repair import repaired_curp, repaired_nss
@@ -51,25 +51,31 @@ LABELS = Vocabulary(
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
             r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),
-        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?(?:DERECHO|ACCESO) (?:AL?|DE|A LOS)"
-        r" (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA) MEDIC[OA]S?(?: VIGENTE)?"
-        r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA",
+        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?(?:DERECHO|ACCESO)"
+        r" (?:AL?|DE|A LOS|A LAS) (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES)"
+        r" MEDIC[OA]S?(?: VIGENTE)?"
+        r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA|ASISTENCIA MEDICA"
+        r"|PRESTACIONES MEDICAS|PRESTACIONES EN ESPECIE|SERVICIOS? DE SALUD",
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
         r"(?: ?/ ?REGIMEN)?|MOD\.|TIPO DE (?:ASEGURAMIENTO|AFILIACION|SEGURO)"
         r"|REGIMEN(?: DE ASEGURAMIENTO)?",
-        "patron": r"NOMBRE O RAZON SOCIAL(?: DEL PATRON)?|RAZON SOCIAL(?: DEL PATRON)?"
+        "patron": r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL PATRON)?"
+        r"|RAZON SOCIAL(?: DEL PATRON)?"
         r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
-        r"|EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
+        r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
+        r"|DENOMINACION"
         r"|A CARGO DE(?:L PATRON)?",
         "tipo_ultimo_movimiento": (
-            r"TIPO (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"
-            r"|ULT(?:IMO|\.)? MOVIMIENTO(?: AFILIATORIO)?(?: FUE| ES)?",
-            r"^MOVIMIENTO",
+            r"(?:TIPO|CLAVE) (?:DE(?:L)? )?(?:ULT(?:IMO|\.) ?)?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"
+            r"|ULT(?:IMO|\.)? MOV(?:IMIENTO|\.)(?: AFILIATORIO)?(?: FUE| ES)?"
+            r"|MOV(?:IMIENTO|\.) AFILIATORIO",
+            r"^MOVIMIENTO|^TIPO",
         ),
-        "fecha_ultimo_movimiento": r"FECHA (?:DE(?:L)? )?(?:ULTIMO )?MOV(?:IMIENTO|\.)"
-        r"(?: AFILIATORIO)?|F\. ?MOV(?:IMIENTO|\.)|FECHA DE ALTA ?/ ?BAJA"
+        "fecha_ultimo_movimiento": r"FECHA (?:DE(?:L)? )?(?:ULT(?:IMO|\.) ?)?MOV(?:IMIENTO|\.)"
+        r"(?: AFILIATORIO)?|F(?:EC)?\. ?(?:ULT\. ?)?MOV(?:IMIENTO|\.)"
+        r"|FECHA DE (?:ALTA|BAJA|REINGRESO)(?: ?(?:/|O|Y) ?(?:ALTA|BAJA|REINGRESO))*"
         r"|MOVIMIENTO AFILIATORIO FUE [A-Z]+ CON FECHA|MOVIMIENTO [A-Z ]{0,30}? CON FECHA(?: DE)?",
         "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|DELEG\.|SUBDELEGACION|OOAD"
         r"|ORGANO DE OPERACION"
@@ -94,7 +100,7 @@ LABELS = Vocabulary(
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
         STOPPER: r"FOLIO|RFC|DOMICILIO|CODIGO POSTAL|C\.P\.|TELEFONO|CORREO ELECTRONICO|HORA"
         r"|PAGINA|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR|VIGENCIA HASTA"
-        r"|FECHA DE ALTA|FECHA DE BAJA|NUMERO DE CERTIFICADO|CONSULTA",
+        r"|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )
 
@@ -170,6 +176,13 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             found["vigente"], sources["vigente"] = answered.value, f"{answered.source}:si-no"
     generic = found.pop("fecha_generica", None)
     sources.pop("fecha_generica", None)
+    if "fecha_ultimo_movimiento" not in found:
+        moved = _movement_date(lines, hits)
+        if moved is not None:
+            found["fecha_ultimo_movimiento"] = moved.value
+            sources["fecha_ultimo_movimiento"] = f"{moved.source}:movement"
+            if read.get("fecha_generica") and read["fecha_generica"].raw == moved.raw:
+                generic = None  # that "Fecha" was the movement's, not the constancia's
     doubts: list[str] = []
     text = full_text(lines)
     folded = fold(" ".join(line.text for line in lines))  # sentences run over lines
@@ -213,6 +226,25 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             )
         ),
     )
+
+
+def _movement_date(lines: Sequence[Line], hits: Sequence[Hit]) -> Found | None:
+    """A bare "Fecha" that belongs to the movement: right of the movement's label on its line
+    ("Movimiento: ALTA   Fecha: 12/03/2024"), or a sub-header under an "Último movimiento"
+    group header ("Tipo | Fecha")."""
+    movement_labels = [h for h in hits if h.field == "tipo_ultimo_movimiento" and h.strong]
+    for hit in hits:
+        if hit.field != "fecha_generica" or not hit.strong:
+            continue
+        for label in movement_labels:
+            beside = label.line == hit.line and hit.x0 > label.x0
+            top = lines[label.line].segments[label.seg]
+            under = 0 < hit.line - label.line <= 2 and top.x0 - 14 <= hit.x0 <= top.x1 + 14
+            if beside or under:
+                found = LABELS.value_of(lines, hit, parse_spanish_date, hits)
+                if found is not None:
+                    return found
+    return None
 
 
 def _self_validating(found: dict[str, Any], sources: dict[str, str], text: str) -> None:

@@ -236,6 +236,28 @@ class Vocabulary:
         self._read_prose(lines, converters, out)
         return out
 
+    def value_of(
+        self,
+        lines: Sequence[Line],
+        hit: Hit,
+        convert: Callable[[str], Any],
+        hits: Sequence[Hit],
+    ) -> Found | None:
+        """The value of one label, found as ``read`` finds values (``hits``: all the hits of
+        ``lines``, which give the layout)."""
+        by_segment: dict[tuple[int, int], list[Hit]] = {}
+        for other in hits:
+            if other.strong:
+                by_segment.setdefault((other.line, other.seg), []).append(other)
+        if (hit.line, hit.seg) not in by_segment:
+            return None
+        header_lines = _header_lines(lines, by_segment)
+        for source, raw in _candidates(lines, hit, by_segment, header_lines):
+            value = convert(raw)
+            if value is not None:
+                return Found(value, source, raw)
+        return None
+
     def _read_prose(
         self,
         lines: Sequence[Line],

@@ -76,6 +76,16 @@ _LETTER_PROGRAMA = (
 )
 
 
+# "…renuncio al Seguro Facultativo ya que cuento con servicio médico del ISSSTE.": a letter
+# gives its reason after a connective, up to the end of the sentence.
+_LETTER_MOTIVO = re.compile(
+    r"\bRENUNCI[OA]\b.{0,200}?\b(?:YA QUE|DEBIDO A QUE|PUESTO QUE|TODA VEZ QUE|DADO QUE"
+    r"|EN VIRTUD DE QUE|POR (?:EL )?MOTIVO DE(?: QUE)?|PORQUE|EN RAZON DE QUE)\s+"
+    r"(.{6,240}?)(?=\.\s|\.$|$)",
+    re.DOTALL,
+)
+
+
 def is_renuncia(text: str) -> bool:
     folded = fold(text)
     return ("RENUNCIA" in folded or "RENUNCIO" in folded) and (
@@ -221,6 +231,11 @@ def _letter(values: dict[str, object], sources: dict[str, str], text: str, folde
         found = vf.text(" ".join(text[match.start(1) : match.end(1)].split())) if match else None
         if found:
             values["programa"], sources["programa"] = found, "letter"
+    if values.get("motivo") is None:
+        match = _LETTER_MOTIVO.search(folded)
+        found = vf.text(" ".join(text[match.start(1) : match.end(1)].split())) if match else None
+        if found:
+            values["motivo"], sources["motivo"] = found, "letter"
     if values.get("curp") is None:
         found = vf.curp_in(folded[folded.find("CURP") :]) if "CURP" in folded else None
         if found:

@@ -174,7 +174,17 @@ def relation(value: str) -> str | None:
     return match.group() if match else None
 
 
+_MOVEMENT = re.compile(
+    r"(?<![A-Z])(?:ALTA|BAJA|REINGRESO|REINCORPORACION|MODIFICACION(?: DE SALARIO| SALARIAL)?"
+    r"|MODIF\. (?:DE )?SALARIO)(?![A-Z])"
+)
+
+
 def movement(value: str) -> str | None:
-    """The movement's word (ALTA, BAJA, REINGRESO...)."""
-    match = re.match(r"[^\W\d_]{3,}", clean(value).upper())
-    return match.group() if match else None
+    """The movement's word (ALTA, BAJA, REINGRESO, MODIFICACIÓN DE SALARIO), as printed.
+
+    Only a movement IMSS records is accepted, so the next header or a stray word in the
+    value's place ("FECHA", "DEL") means "look elsewhere" rather than a wrong movement."""
+    head = clean(value)[:60]
+    match = _MOVEMENT.search(fold(head))
+    return head[match.start() : match.end()].upper() if match else None

@@ -8,6 +8,7 @@ from datetime import date
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, clean, lines_of
 from daemon.documents.renuncia import parse_renuncia
+from daemon.documents.value_formats import movement
 from daemon.domain.facts import ConstanciaFacts
 
 TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
@@ -162,3 +163,36 @@ def test_a_value_below_its_label_past_the_other_columns_lines_is_found() -> None
 def test_a_beneficiarys_calidad_is_the_relation_to_the_worker() -> None:
     facts = _constancia(("CALIDAD", 58, 296), ("HIJO", 58, 308))
     assert facts.parentesco == "HIJO"
+
+
+def test_a_bare_fecha_beside_the_movement_is_the_movements_date_not_the_emission() -> None:
+    facts = _constancia(
+        ("Movimiento: Alta", 54, 150),
+        ("Fecha: 12/03/2024", 300, 150),
+        ("Fecha de expedición: 01/12/2026", 54, 170),
+    )
+    assert facts.tipo_ultimo_movimiento == "ALTA"
+    assert facts.fecha_ultimo_movimiento == date(2024, 3, 12)
+    assert facts.fecha_expedicion == date(2026, 12, 1)
+
+
+def test_tipo_and_fecha_under_an_ultimo_movimiento_group_header() -> None:
+    facts = _constancia(
+        ("ÚLTIMO MOVIMIENTO", 54, 150),
+        ("Tipo", 54, 162),
+        ("Fecha", 160, 162),
+        ("Reingreso", 54, 174),
+        ("03/02/2025", 160, 174),
+    )
+    assert facts.tipo_ultimo_movimiento == "REINGRESO"
+    assert facts.fecha_ultimo_movimiento == date(2025, 2, 3)
+    assert facts.fecha_expedicion is None  # that "Fecha" is the movement's
+
+
+def test_a_movement_is_only_a_movement_imss_records() -> None:
+    """The next header in the movement's place is no movement: look elsewhere."""
+    assert movement("FECHA DEL MOVIMIENTO") is None
+    assert movement("DEL ASEGURADO") is None
+    assert movement("02 BAJA") == "BAJA"
+    assert movement("Reingreso con fecha 19 JUL 2026") == "REINGRESO"
+    assert movement("Modificación de salario") == "MODIFICACIÓN DE SALARIO"
