@@ -69,9 +69,17 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
             height = page.get_height()
             textpage = page.get_textpage()
             runs = []
+            glyphs: _Glyphs | None = None
             for i in range(textpage.count_rects()):
                 left, bottom, right, top = textpage.get_rect(i)
-                text = _upright(textpage.get_text_bounded(left, bottom, right, top))
+                bounded = textpage.get_text_bounded(left, bottom, right, top)
+                text = _upright(bounded)
+                if not text and bounded.strip():
+                    # a slanted watermark crosses the rectangle: its own glyphs, not the
+                    # watermark's, give its text (the cadena original is often under it)
+                    glyphs = glyphs or _page_glyphs(textpage)
+                    if top - bottom <= 3 * max(glyphs[1], 1.0):  # not the watermark's own
+                        text = _glyphs_inside(glyphs, left, bottom, right, top)
                 if text:
                     runs.append(Segment(text, number, left, right, height - top, height - bottom))
             if split_in_glyphs(" ".join(line.text for line in lines_of(runs))):
@@ -106,23 +114,56 @@ def split_in_glyphs(text: str) -> bool:
     return len(words) >= 20 and sum(1 for w in words if len(w) == 1) > 0.25 * len(words)
 
 
-def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> list[Segment]:
-    """A page's text rebuilt glyph by glyph: a word is glyphs whose advance boxes touch, a
-    space a gap of a space's width, a run ends at a gap of a couple of ems."""
+_Glyphs = tuple[list[tuple[int, float, float, float, float]], float]
+
+
+def _page_glyphs(textpage: pypdfium2.PdfTextPage) -> _Glyphs:
+    """The page's glyphs (code, left, right, top, bottom in PDF units) in reading order, and
+    the usual glyph height (a slanted watermark's loose boxes are several times taller)."""
     raw = textpage.raw
+    glyphs: list[tuple[int, float, float, float, float]] = []
     box = pdfium_c.FS_RECTF()
-    runs: list[Segment] = []
-    text: list[str] = []
-    x0 = x1 = top = bottom = size = 0.0
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
         code = pdfium_c.FPDFText_GetUnicode(raw, index)
         if code in (0, 0xFFFE) or chr(code).isspace():
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box)):
+        if pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(box)):
+            glyphs.append((code, box.left, box.right, box.top, box.bottom))
+    heights = sorted(g[3] - g[4] for g in glyphs)
+    return glyphs, (heights[len(heights) // 2] if heights else 0.0)
+
+
+def _glyphs_inside(glyphs: _Glyphs, left: float, bottom: float, right: float, top: float) -> str:
+    """The text of the upright glyphs whose centre is inside the rectangle."""
+    found, usual = glyphs
+    out: list[str] = []
+    last_right: float | None = None
+    for code, g_left, g_right, g_top, g_bottom in found:
+        if g_top - g_bottom > 3 * max(usual, 1.0):
             continue
-        char_size = box.top - box.bottom  # a loose box is about one em high
-        if char_size > 3 * max(size, 1.0) and text:
+        x, y = (g_left + g_right) / 2, (g_top + g_bottom) / 2
+        if not (left <= x <= right and bottom <= y <= top):
+            continue
+        if last_right is not None and g_left - last_right > 0.15 * (g_top - g_bottom):
+            out.append(" ")
+        out.append(chr(code))
+        last_right = g_right
+    return "".join(out).strip()
+
+
+def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> list[Segment]:
+    """A page's text rebuilt glyph by glyph: a word is glyphs whose advance boxes touch, a
+    space a gap of a space's width, a run ends at a gap of a couple of ems."""
+    glyphs, usual = _page_glyphs(textpage)
+    box = pdfium_c.FS_RECTF()
+    runs: list[Segment] = []
+    text: list[str] = []
+    x0 = x1 = top = bottom = size = 0.0
+    for code, left, right, box_top, box_bottom in glyphs:
+        char_size = box_top - box_bottom  # a loose box is about one em high
+        if char_size > 3 * max(size if text else usual, 1.0):
             continue  # a slanted watermark's glyph spans lines
+        box.left, box.right, box.top, box.bottom = left, right, box_top, box_bottom
         c_top, c_bottom = height - box.top, height - box.bottom
         same_line = text and abs(c_bottom - bottom) < 0.4 * max(size, 1.0)
         gap = box.left - x1

@@ -1,7 +1,9 @@
-"""Corpus C (the independent dev corpus) builds a well-formed manifest.
+"""Corpus C (the third independent dev corpus): a well-formed manifest, and the parser on it.
 
-Only the shape is checked here: files exist, identifiers validate, outcomes and kinds are
-the ones bench/corpus_manifest.md allows. The parser's accuracy on it is for bench/.
+The shape first: files exist, identifiers validate, outcomes and kinds are the ones
+bench/corpus_manifest.md allows. Then the safety rule on its text PDFs (its photos need
+OCR, measured by bench/document_accuracy.py): never a negative answer a document did not
+earn, with accuracy floors that only go up.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import pytest
 from stdnum import luhn
 from stdnum.mx import curp
 
+from bench.document_accuracy import evaluate, summary
 from tests.fixtures.corpus_c.build import build
 
-pytestmark = pytest.mark.slow  # renders 48 documents with four producers (~1 minute)
+pytestmark = pytest.mark.slow  # renders 200 documents with four producers (~1 minute)
 
 OUTCOMES = {
     "accepted_not_insured",
@@ -67,7 +70,7 @@ FIELD_KEYS = {
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("corpus_c")
-    build(out, seed=3, count=40)
+    build(out, seed=0, count=200)
     return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
@@ -75,7 +78,7 @@ def test_manifest_header(corpus: tuple[Path, dict]) -> None:
     _, manifest = corpus
     assert manifest["split"] == "dev"
     assert manifest["profile"] == "ut-cuatrimestral"
-    assert len(manifest["documents"]) == 40
+    assert len(manifest["documents"]) == 200
     for reg in manifest["school"]["registros_patronales"]:
         assert len(reg) == 11
         assert reg[1:].isdigit()
@@ -117,3 +120,14 @@ def test_same_seed_same_plan(tmp_path: Path) -> None:
     again = build(tmp_path / "b", seed=5, count=4)
     strip = lambda m: [(d["file"], d["fields"], d["expected_outcome"]) for d in m["documents"]]  # noqa: E731
     assert strip(again) == strip(manifest)
+
+
+def test_third_corpus_never_answers_a_student_wrongly_negative(corpus: tuple[Path, dict]) -> None:
+    """Its watermark crosses the cadena original of a constancia whose printed date was
+    edited: the cadena must still be read, and the student sent to review, not rejected."""
+    out, _ = corpus
+    _manifest, results = evaluate(out, text_only=True)
+    figures = summary(results)
+    assert [(r.id, r.expected, r.got) for r in results if r.dangerous] == []
+    assert figures["outcomes_ok"] / figures["documents"] >= 0.97
+    assert figures["fields_ok"] / figures["fields_total"] >= 0.93
