@@ -61,8 +61,8 @@ LABELS = Vocabulary(
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
         r"(?: ?/ ?REGIMEN)?|MOD\.|TIPO DE (?:ASEGURAMIENTO|AFILIACION|SEGURO)"
         r"|REGIMEN(?: DE ASEGURAMIENTO)?",
-        "patron": r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL PATRON)?"
-        r"|RAZON SOCIAL(?: DEL PATRON)?"
+        "patron": r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?"
+        r"(?: O SUJETO OBLIGADO)?|RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?(?: O SUJETO OBLIGADO)?"
         r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
         r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
         r"|DENOMINACION"
@@ -348,7 +348,11 @@ def validation_score(facts: ConstanciaFacts) -> int:
         score += 3
         if facts.fecha_nacimiento and curp_birth_date(facts.curp or "") == facts.fecha_nacimiento:
             score += 1
-    score += 2 * sum(v is not None for v in (facts.fecha_expedicion, facts.vigente))
+    # a date read from a bare "Fecha" is a guess, and says nothing about the reading
+    emitted = facts.fecha_expedicion is not None and facts.source("fecha_expedicion") != (
+        "generic-date"
+    )
+    score += 2 * (emitted + (facts.vigente is not None))
     score += sum(v is not None for v in (facts.registro_patronal, facts.modalidad, facts.nombre))
     return score - 3 * len(facts.doubts)
 

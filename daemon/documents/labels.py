@@ -176,8 +176,11 @@ class Vocabulary:
             last_end = end
             if strong_only and start > 0 and not folded[:end].rstrip().endswith((":", "：")):
                 continue  # a word in a sentence, not a label
-            if strong_only and folded[end:].lstrip().startswith((",", ";")):
+            if folded[end:].lstrip().startswith((",", ";")):
                 continue  # "…me corresponde como / estudiante, debido a…": a wrapped sentence
+            after = segment.text[end:].lstrip()
+            if strong_only and after[:1].islower() and ":" not in folded[: end + len(after) + 1]:
+                continue  # "alumno(a) del programa educativo…": a sentence goes on
             chosen.append((start, end, name))
         width = max(len(folded), 1)
         span = segment.x1 - segment.x0
@@ -397,7 +400,7 @@ def _continuation(
     return clean(nxt.segments[0].text)
 
 
-_WRAP_GAP = 0.8  # a wrapped cell's next line follows within a line height; a row is further
+_WRAP_GAP = 1.2  # a wrapped cell's next line follows within a line height; a row is further
 
 
 def _wrapped(
@@ -419,7 +422,7 @@ def _wrapped(
             break
         piece = None
         for sj, candidate in enumerate(line.segments):
-            if abs(candidate.x0 - x0) <= 6:
+            if abs(candidate.x0 - x0) <= 6 or _same_centre(candidate, last):
                 piece = (sj, candidate)
             elif (
                 candidate.x0 < x0
@@ -439,6 +442,13 @@ def _wrapped(
         pieces.append(clean(candidate.text))
         bottom = candidate.bottom
     return " ".join(p for p in pieces if p)
+
+
+def _same_centre(run: Segment, above: Segment) -> bool:
+    """A centred cell's lines share their centre, not their left edge."""
+    shorter = min(run.x1 - run.x0, above.x1 - above.x0)
+    centre = (run.x0 + run.x1) / 2 - (above.x0 + above.x1) / 2
+    return abs(centre) <= 4 and shorter < (above.x1 - above.x0) + 1 and run.x0 > above.x0 - 2
 
 
 def _row_label(

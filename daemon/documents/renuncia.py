@@ -80,7 +80,7 @@ _LETTER_PROGRAMA = (
 # gives its reason after a connective, up to the end of the sentence.
 _LETTER_MOTIVO = re.compile(
     r"\bRENUNCI[OA]\b.{0,200}?\b(?:YA QUE|DEBIDO A QUE|PUESTO QUE|TODA VEZ QUE|DADO QUE"
-    r"|EN VIRTUD DE QUE|POR (?:EL )?MOTIVO DE(?: QUE)?|PORQUE|EN RAZON DE QUE)\s+"
+    r"|EN VIRTUD DE QUE|POR (?:EL )?MOTIVO DE(?: QUE)?|PORQUE|EN RAZON DE QUE)\s*:?\s+"
     r"(.{6,240}?)(?=\.\s|\.$|$)",
     re.DOTALL,
 )

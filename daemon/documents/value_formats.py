@@ -144,7 +144,57 @@ def name(value: str) -> str | None:
     text = re.sub(r"^(?:(?:EL|LA)\s+)?(?:\((?:EL|LA)\)\s*)?(?:C\.\s*)?", "", text, flags=re.I)
     if not text or not re.fullmatch(r"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?)+", text):
         return None
+    if set(fold(text).split()) & _NOT_IN_NAMES:
+        return None  # the next label or a sentence in the name's place
     return text.upper()
+
+
+# Words of labels and forms that are no one's name: "O SUJETO OBLIGADO", "DEL PROGRAMA
+# EDUCATIVO…", "NÚMERO DE SEGURO SOCIAL" in a name's place mean "look elsewhere".
+_NOT_IN_NAMES = frozenset(
+    [
+        "PROGRAMA",
+        "EDUCATIVO",
+        "CARRERA",
+        "LICENCIATURA",
+        "INGENIERIA",
+        "MATRICULA",
+        "ALUMNO",
+        "ALUMNA",
+        "ESTUDIANTE",
+        "FIRMA",
+        "NUMERO",
+        "SEGURO",
+        "SOCIAL",
+        "SEGURIDAD",
+        "CLAVE",
+        "REGISTRO",
+        "POBLACION",
+        "PATRON",
+        "PATRONAL",
+        "RAZON",
+        "SUJETO",
+        "OBLIGADO",
+        "DERECHOS",
+        "VIGENCIA",
+        "VIGENTE",
+        "CONSTANCIA",
+        "INSTITUTO",
+        "MEXICANO",
+        "NOMBRE",
+        "ASEGURADO",
+        "DERECHOHABIENTE",
+        "BENEFICIARIO",
+        "TITULAR",
+        "AFILIACION",
+        "MODALIDAD",
+        "DELEGACION",
+        "FECHA",
+        "SEXO",
+        "CURP",
+        "NSS",
+    ]
+)
 
 
 def text(value: str) -> str | None:

@@ -196,3 +196,58 @@ def test_a_movement_is_only_a_movement_imss_records() -> None:
     assert movement("02 BAJA") == "BAJA"
     assert movement("Reingreso con fecha 19 JUL 2026") == "REINGRESO"
     assert movement("Modificación de salario") == "MODIFICACIÓN DE SALARIO"
+
+
+def test_the_rest_of_a_long_label_is_not_the_employer() -> None:
+    facts = _constancia(
+        ("Nombre o razón social del patrón o sujeto obligado:", 54, 150),
+        ("CALL CENTER ATENCIÓN INTEGRAL SAPI DE CV", 300, 150),
+    )
+    assert facts.patron == "CALL CENTER ATENCIÓN INTEGRAL SAPI DE CV"
+
+
+def test_label_words_in_a_names_place_are_no_name() -> None:
+    facts = _constancia(
+        ("ASEGURADO(A)", 65, 186),
+        ("NÚMERO DE SEGURO SOCIAL", 65, 198),
+        ("ROCÍO NÚÑEZ MARTÍNEZ", 65, 222),
+    )
+    assert facts.nombre != "NÚMERO DE SEGURO SOCIAL"
+
+
+def test_a_label_word_followed_by_a_comma_is_a_sentence() -> None:
+    facts = _constancia(
+        ("En caso de cambio de patrón, el asegurado conserva el derecho a la atención.", 54, 300)
+    )
+    assert facts.patron is None
+
+
+def test_a_letter_gives_its_reason_after_debido_a_que() -> None:
+    lines = _page(
+        (
+            "Yo, JULIÁN MUÑOZ MARTÍNEZ, con matrícula UTVA20230052 y CURP MUMJ040604HGTXRLH9,",
+            57,
+            215,
+        ),
+        ("alumno(a) del programa educativo Licenciatura en Gastronomía, manifiesto que", 57, 234),
+        (
+            "renuncio voluntariamente al Seguro Facultativo que otorga el IMSS, debido a que:",
+            57,
+            251,
+        ),
+        ("tengo servicio médico por parte de pemex.", 57, 267),
+    )
+    facts = parse_renuncia(lines, (), ())
+    assert facts.nombre == "JULIÁN MUÑOZ MARTÍNEZ"
+    assert facts.motivo == "tengo servicio médico por parte de pemex"
+    assert facts.programa == "Licenciatura en Gastronomía"
+
+
+def test_a_centred_cell_wraps_around_its_centre() -> None:
+    facts = _constancia(
+        ("PATRÓN", 300, 150),
+        ("BENEMÉRITA UNIVERSIDAD", 271, 162),
+        ("AUTÓNOMA DE PUEBLA", 281.4, 172),
+        ("FECHA DE EXPEDICIÓN", 300, 200),
+    )
+    assert facts.patron == "BENEMÉRITA UNIVERSIDAD AUTÓNOMA DE PUEBLA"
