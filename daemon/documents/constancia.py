@@ -51,7 +51,8 @@ LABELS = Vocabulary(
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
             r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),
-        "servicio_medico": r"(?<!SIN )(?<!NO TIENE )(?:CON )?(?:DERECHO|ACCESO)"
+        "servicio_medico": r"(?<!SIN )(?<!NO )(?<!NO TIENE )(?<!NO CUENTA CON )"
+        r"(?:CON |TIENE |CUENTA CON )?(?:DERECHO|ACCESO)"
         r" (?:AL?|DE|A LOS|A LAS) (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES)"
         r" MEDIC[OA]S?(?: VIGENTE)?"
         r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA|ASISTENCIA MEDICA"

@@ -330,11 +330,15 @@ def _header_lines(
         for k, hit in enumerate(found):
             count[li] = count.get(li, 0) + 1
             stop = found[k + 1].start if k + 1 < len(found) else len(text)
-            if clean(text[hit.end : stop]):
+            if _has_value(text[hit.end : stop]):
                 with_value.add(li)
-        if found[0].start > 0 and clean(text[: found[0].start]):
+        if found[0].start > 0 and _has_value(text[: found[0].start]):
             with_value.add(li)
     return {li for li, n in count.items() if n >= 2 and li not in with_value}
+
+
+def _has_value(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _candidates(
@@ -349,6 +353,8 @@ def _candidates(
     following = found[k + 1] if k + 1 < len(found) else None
     stop = following.start if following else len(segment.text)
     inline = clean(segment.text[hit.end : stop])
+    if not _has_value(inline):
+        inline = ""  # "DELEGACIÓN / OOAD": the slash joins two wordings of one label
     if inline:
         start = (
             len(segment.text[: hit.end])
@@ -603,6 +609,8 @@ def _under(candidate: Segment, x0: float, right_edge: float | None) -> str | Non
         return candidate.text
     if right_edge is None and candidate.x0 < left_bound - 40:
         return None  # starts far left of the label: a run of another column
+    if candidate.x0 < left_bound and candidate.x1 < x0 + slack:
+        return None  # the left column's run, its end a little past that column's edge
     # a run spanning several columns (a merged value row): cut it by x position
     width = max(len(candidate.text), 1)
     per_char = (candidate.x1 - candidate.x0) / width

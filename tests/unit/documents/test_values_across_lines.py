@@ -251,3 +251,37 @@ def test_a_centred_cell_wraps_around_its_centre() -> None:
         ("FECHA DE EXPEDICIÓN", 300, 200),
     )
     assert facts.patron == "BENEMÉRITA UNIVERSIDAD AUTÓNOMA DE PUEBLA"
+
+
+def test_a_grid_header_that_asks_tiene_derecho_a_servicios_medicos() -> None:
+    facts = _constancia(
+        ("VIGENCIA", 56, 182),
+        ("CLÍNICA (UMF)", 223, 182),
+        ("TIENE DERECHO A SERVICIOS MÉDICOS", 389, 182),
+        ("BAJA", 57, 196),
+        ("UMF No. 21", 223, 196),
+        ("NO", 390, 196),
+    )
+    assert (facts.vigente, facts.umf, facts.servicio_medico) == (False, "21", False)
+
+
+def test_two_wordings_of_one_label_joined_by_a_slash() -> None:
+    facts = _constancia(
+        ("DELEGACIÓN / OOAD", 57, 282),
+        ("DERECHO A SERVICIO MÉDICO", 306, 282),
+        ("QUERÉTARO", 57, 293),
+        ("SI", 306, 293),
+    )
+    assert facts.delegacion == "QUERÉTARO"
+    assert facts.servicio_medico is True
+
+
+def test_the_left_columns_long_value_is_not_cut_into_the_next_column() -> None:
+    facts = _constancia(
+        ("ESTATUS DE VIGENCIA", 57, 280),
+        ("DELEGACIÓN DE ADSCRIPCIÓN", 221, 280),
+        ("SIN VIGENCIA DE DERECHOS", 90, 291),
+        ("NUEVO LEÓN", 221, 297),
+    )
+    assert facts.delegacion == "NUEVO LEÓN"
+    assert facts.vigente is False
