@@ -141,12 +141,21 @@ _PHRASE_VIGENTE = re.compile(
     r"(?<!NO )\bSE ENCUENTRA (?:ACTUALMENTE )?VIGENTE|(?<!NO )\bESTA VIGENTE"
     r"|\bVIGENTE EN SUS DERECHOS|\bCON DERECHOS VIGENTES|(?<!NO )\bCUENTA CON VIGENCIA"
 )
-_PHRASE_NO_SERVICE = re.compile(
-    r"\b(?:SIN|NO CUENTA CON|NO TIENE) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
+# "derecho al servicio médico", "derecho a recibir atención médica", "acceso a los
+# servicios médicos", "derecho a las prestaciones médicas"
+_TO_MEDICAL = (
+    r"(?:DERECHO|ACCESO) (?:AL?|DE|A LOS|A LAS|A RECIBIR)(?: LA| LOS| LAS)? "
+    r"(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES) MEDIC"
 )
+_PHRASE_NO_SERVICE = re.compile(rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA DE) {_TO_MEDICAL}")
 _PHRASE_SERVICE = re.compile(
-    r"(?<!NO )\b(?:CUENTA CON|TIENE|CON) DERECHO (?:AL?|DE) (?:LA )?(?:SERVICIO|ATENCION) MEDIC"
-    r"[OA]S?(?! ?:| ?(?:SI|NO)\b)"
+    rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA DE) {_TO_MEDICAL}[OA]S?(?! ?:| ?(?:SI|NO)\b)"
+)
+# "causó alta el 12/03/2024", "fue dado de baja con fecha …": a movement told in a sentence
+_PHRASE_MOVEMENT = re.compile(
+    r"\b(?:CAUSO|FUE DAD[OA] DE|DAD[OA] DE|REGISTRA(?: UN[AO]?)?|PRESENTA(?: UN[AO]?)?)\s+"
+    r"(ALTA|BAJA|REINGRESO)\b[^.|]{0,40}?"
+    r"\b(?:EL|DEL|DESDE EL|A PARTIR DEL|CON FECHA(?: DE| DEL)?)\s+"
 )
 _SERVICE_MAYBE_DENIED = re.compile(
     r"\b(?:SIN|NO TIENE|NO CUENTA CON)\s+(?:DERECHO|SERVICIO|ATENCION|ACCESO)[^.|]{0,20}MEDIC"
@@ -305,6 +314,16 @@ def _phrases(
         and _in_prose(sources, "servicio_medico")
     ):
         doubts.append("servicio médico disagrees with the text")
+    for match in _PHRASE_MOVEMENT.finditer(folded):
+        moved = parse_spanish_date(folded[match.end() : match.end() + 40])
+        if moved is None:
+            continue
+        if found.get("tipo_ultimo_movimiento") is None:
+            found["tipo_ultimo_movimiento"] = match.group(1)
+            sources["tipo_ultimo_movimiento"] = "phrase"
+        if found.get("fecha_ultimo_movimiento") is None:
+            found["fecha_ultimo_movimiento"], sources["fecha_ultimo_movimiento"] = moved, "phrase"
+        break
     if found.get("fecha_ultimo_movimiento") is None:
         for match in _PHRASE_MOVEMENT_DATE.finditer(folded):
             moved = parse_spanish_date(folded[match.end() : match.end() + 40])

@@ -285,3 +285,23 @@ def test_the_left_columns_long_value_is_not_cut_into_the_next_column() -> None:
     )
     assert facts.delegacion == "NUEVO LEÓN"
     assert facts.vigente is False
+
+
+def test_a_narrative_tells_the_movement_and_the_medical_service_in_words() -> None:
+    facts = _constancia(
+        (
+            "Se hace constar que el asegurado se encuentra vigente y tiene derecho a recibir",
+            54,
+            150,
+        ),
+        ("atención médica en su unidad. Causó alta el 12 de marzo de 2024 con el patrón", 54, 164),
+        ("TRANSPORTES DEL NORTE SA DE CV.", 54, 178),
+    )
+    assert facts.servicio_medico is True
+    assert facts.tipo_ultimo_movimiento == "ALTA"
+    assert facts.fecha_ultimo_movimiento == date(2024, 3, 12)
+
+
+def test_no_right_to_medical_care_said_in_words_is_no_service() -> None:
+    facts = _constancia(("El asegurado no tiene derecho a los servicios médicos.", 54, 150))
+    assert facts.servicio_medico is False
