@@ -130,7 +130,7 @@ def test_purge_forgets_the_content_and_keeps_the_facts(campus: Campus) -> None:
     assert sorted(d.matricula for d in deliveries) == sorted([INSURED, WAIVED])
     assert {d.actor for d in deliveries} == {"purged"}
     # Their cards stay delivered: nobody is asked to print or hand them over again.
-    assert campus.cli("credenciales", "pending") == ""
+    assert campus.cli("credenciales", "pending") == "no cards to print or deliver\n"
 
     assert _purge(campus, "2029-08-29T08:00")["waivers_FOR-24-01"] == 1
     assert not _exists(campus, files["renuncia"])
