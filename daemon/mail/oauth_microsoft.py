@@ -36,6 +36,8 @@ _TOKEN_PATH = "/oauth2/v2.0/token"  # noqa: S105 - a URL path, not a secret
 def authority_of(oauth2: OAuth2Settings) -> str:
     """msal's authority for this set-up (``token_url`` overrides the public cloud)."""
     if oauth2.token_url:
+        if not oauth2.token_url.startswith("https://"):
+            raise ConfigError(f"oauth2.token_url for Microsoft must be https: {oauth2.token_url}")
         if not oauth2.token_url.rstrip("/").endswith(_TOKEN_PATH):
             raise ConfigError(
                 f"oauth2.token_url for Microsoft must end in {_TOKEN_PATH} "

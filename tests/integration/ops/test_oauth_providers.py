@@ -178,6 +178,11 @@ def test_a_microsoft_token_url_that_is_not_a_v2_endpoint_is_a_config_error() -> 
     )
     with pytest.raises(ConfigError, match=r"/oauth2/v2\.0/token"):
         build_token_provider(login)
+    plain_http = login.model_copy(
+        update={"oauth2": OAuth2Settings(client_id="x", token_url="http://127.0.0.1:1/t")}
+    )
+    with pytest.raises(ConfigError, match="must be https"):  # msal refuses http authorities
+        build_token_provider(plain_http)
 
 
 def test_google_service_account_acts_as_the_mailbox(
