@@ -785,10 +785,20 @@ def reminders(app: App, now: str | None, dry_run: bool) -> None:
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
         due = sweep(session, mailing, moment, dry_run=dry_run)
-    for reminder in due:
-        click.echo(
-            f"{reminder.template}\t{reminder.matricula}\t{reminder.case.student.reply_address()}\t{reminder.key}"
-        )
+    from daemon.cli.columns import table
+
+    if due:
+        rows = [
+            {
+                "template": reminder.template,
+                "matricula": reminder.matricula,
+                "to": reminder.case.student.reply_address(),
+                "key": reminder.key,
+            }
+            for reminder in due
+        ]
+        spec = (("template", "REMINDER"), ("matricula", "MATRÍCULA"), ("to", "TO"), ("key", "KEY"))
+        click.echo(table(rows, spec))
     verb = "due" if dry_run else "queued"
     click.echo(f"{len(due)} {verb}", err=True)
 
@@ -833,8 +843,10 @@ def purge(app: App, now: str | None, dry_run: bool) -> None:
         plan = plan_purge(session, app.policy, moment, app.settings.tz)
         if not dry_run and not plan.empty:
             apply_purge(session, plan, app.blobs, moment, _actor())
-    for name, count in plan.summary().items():
-        click.echo(f"{name}\t{count}")
+    from daemon.cli.columns import table
+
+    rows = [{"what": name, "count": count} for name, count in plan.summary().items()]
+    click.echo(table(rows, (("what", "WOULD PURGE" if dry_run else "PURGED"), ("count", "COUNT"))))
     if dry_run:
         click.echo("dry run: nothing was deleted", err=True)
 

@@ -37,10 +37,9 @@ INSURED, WAIVED = matriculas(ROWS)
 
 def _purge(campus: Campus, moment: str, *, dry_run: bool = False) -> dict[str, int]:
     output = campus.cli("purge", *(("--dry-run",) if dry_run else ()), "--now", moment)
-    return {
-        name: int(count)
-        for name, count in (line.split("\t") for line in output.split("\n") if line)
-    }
+    header, *rows = output.splitlines()
+    assert header.split() == (["WOULD", "PURGE", "COUNT"] if dry_run else ["PURGED", "COUNT"])
+    return {name: int(count) for name, count in (line.split() for line in rows)}
 
 
 @pytest.fixture
