@@ -8,6 +8,7 @@ finds the endpoints through the authority's OpenID configuration and accepts onl
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,18 +77,6 @@ def _application(authority: str, client_id: str, client_secret: str | None) -> A
         raise TransientError(f"Microsoft authority {authority} unreachable: {err}") from err
 
 
-def _lazy(build: Callable[[], Any]) -> Callable[[], Any]:
-    """Build the msal application on first use (it goes to the network), then keep it."""
-    built: list[Any] = []
-
-    def get() -> Any:
-        if not built:
-            built.append(build())
-        return built[0]
-
-    return get
-
-
 def _checked(result: dict[str, Any]) -> dict[str, Any]:
     if "access_token" not in result:
         raise token_refused(
@@ -106,7 +95,8 @@ def client_credentials(
     """A fetch function for an Entra app's client-credentials grant (shared mailbox)."""
     import msal
 
-    application = _lazy(lambda: _application(authority, client_id, client_secret))
+    # Built on first use (it goes to the network), then kept: functools.cache.
+    application = functools.cache(lambda: _application(authority, client_id, client_secret))
 
     def fetch() -> Grant:
         app = application()
@@ -133,7 +123,8 @@ def refresh_token_grant(
 ) -> Callable[[], Grant]:
     """A fetch function for a delegated sign-in: the refresh token in ``token_file``,
     replaced there atomically whenever Entra rotates it (it does, on most refreshes)."""
-    application = _lazy(lambda: _application(authority, client_id, client_secret))
+    # Built on first use (it goes to the network), then kept: functools.cache.
+    application = functools.cache(lambda: _application(authority, client_id, client_secret))
 
     def fetch() -> Grant:
         used = read_refresh_token(token_file)
