@@ -75,7 +75,8 @@ class AuthMethod(StrEnum):
     PASSWORD = "password"  # noqa: S105 - an auth method name, not a secret
     OAUTH2_MICROSOFT = "oauth2_microsoft"
     OAUTH2_GOOGLE = "oauth2_google"
-    OAUTH2_GENERIC = "oauth2_generic"  # any token endpoint (tests, other providers)
+    # Was a hand-written client for any token endpoint; refused now with a clear message.
+    OAUTH2_GENERIC = "oauth2_generic"
 
 
 class OAuth2Settings(_Strict):
@@ -83,7 +84,9 @@ class OAuth2Settings(_Strict):
     client_id: str | None = None
     client_secret_env: str | None = None
     client_secret_file: Path | None = None
-    token_url: str | None = None  # override (generic provider / tests)
+    # Another token endpoint: Google's token_uri; Microsoft's v2.0 token URL of another
+    # cloud (msal's authority is derived from it). Test servers use it too.
+    token_url: str | None = None
     scopes: tuple[str, ...] = ()
     # Where a refresh token lives; a rotated one is written back here (0600).
     refresh_token_file: Path | None = None
@@ -109,6 +112,11 @@ class _ServerLogin(_Strict):
 
     @model_validator(mode="after")
     def _auth_has_what_it_needs(self) -> _ServerLogin:
+        if self.auth is AuthMethod.OAUTH2_GENERIC:
+            raise ValueError(
+                "auth = 'oauth2_generic' is no longer supported: use 'oauth2_microsoft' or "
+                "'oauth2_google' (oauth2.token_url still names another token endpoint)"
+            )
         if self.auth is not AuthMethod.PASSWORD and self.oauth2 is None:
             raise ValueError(f"auth = '{self.auth}' needs an [oauth2] table")
         return self

@@ -337,7 +337,7 @@ def _oauth_fix(login: _ServerLogin) -> str:
         return "check the service account key and its domain-wide delegation (docs/operations.md)"
     if login.auth is AuthMethod.OAUTH2_MICROSOFT:
         return "check tenant_id, client_id and the client secret (not expired?) in Entra"
-    return "check [oauth2] token_url, client_id and the client secret"
+    return "use auth = 'oauth2_microsoft' or 'oauth2_google' (docs/operations.md)"
 
 
 def check_imap(

@@ -96,10 +96,31 @@ def corrective_list(app: App, matricula: str | None) -> None:
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         actions = load_corrective_actions(session, app.settings.tz)
+    from daemon.cli.columns import table
+
     wanted = matricula.strip().upper() if matricula else None
-    for a in actions:
-        if wanted is None or a.matricula == wanted:
-            click.echo(f"{a.at:%d/%m/%Y %H:%M}\t{a.matricula}\t{a.kind}\t{a.actor}\t{a.action}")
+    rows = [
+        {
+            "at": f"{a.at:%Y-%m-%d %H:%M}",
+            "matricula": a.matricula,
+            "kind": a.kind,
+            "actor": a.actor,
+            "action": a.action,
+        }
+        for a in actions
+        if wanted is None or a.matricula == wanted
+    ]
+    if not rows:
+        click.echo(f"no corrective actions for {wanted}" if wanted else "no corrective actions yet")
+        return
+    spec = (
+        ("at", "RECORDED"),
+        ("matricula", "MATRÍCULA"),
+        ("kind", "SALIDA"),
+        ("actor", "BY"),
+        ("action", "ACTION"),
+    )
+    click.echo(table(rows, spec))
 
 
 @corrective.command("pending")
@@ -113,14 +134,39 @@ def corrective_pending(app: App, now: str | None) -> None:
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
         digest = prepare_digest(session, mailing, moment).digest
-    for o in digest.without_corrective_action:
-        click.echo(f"sin_accion\t{o.matricula}\t{o.kind}\t{o.nombre}\tdesde {o.since:%d/%m/%Y}")
-    for f in digest.corrective_unresolved:
-        latest = f.latest
-        click.echo(
-            f"sin_resolver\t{f.salida.matricula}\t{f.salida.kind}\t{f.salida.nombre}"
-            f"\t{latest.at:%d/%m/%Y %H:%M} {latest.actor}: {latest.action}"
-        )
+    from daemon.cli.columns import table
+
+    rows = [
+        {
+            "state": "sin_accion",
+            "matricula": o.matricula,
+            "kind": o.kind,
+            "nombre": o.nombre,
+            "detail": f"desde {o.since:%d/%m/%Y}",
+        }
+        for o in digest.without_corrective_action
+    ]
+    rows += [
+        {
+            "state": "sin_resolver",
+            "matricula": f.salida.matricula,
+            "kind": f.salida.kind,
+            "nombre": f.salida.nombre,
+            "detail": f"{f.latest.at:%d/%m/%Y %H:%M} {f.latest.actor}: {f.latest.action}",
+        }
+        for f in digest.corrective_unresolved
+    ]
+    if not rows:
+        click.echo("no salidas no conformes to follow up")
+        return
+    spec = (
+        ("state", "STATE"),
+        ("matricula", "MATRÍCULA"),
+        ("kind", "SALIDA"),
+        ("nombre", "NOMBRE"),
+        ("detail", "DETAIL"),
+    )
+    click.echo(table(rows, spec))
 
 
 @click.group()
@@ -142,5 +188,11 @@ def resello_pending(app: App, now: str | None) -> None:
     lines = resello_overdue(
         cases, today=today, policy=app.policy, calendar=business_calendar(app.settings, moment)
     )
-    for line in lines:
-        click.echo(f"{line.matricula}\t{line.nombre}\t{line.detail}")
+    from daemon.cli.columns import table
+
+    if not lines:
+        click.echo(f"no resellos overdue on {today:%d/%m/%Y}")
+        return
+    rows = [{"matricula": x.matricula, "nombre": x.nombre, "detail": x.detail} for x in lines]
+    spec = (("matricula", "MATRÍCULA"), ("nombre", "NOMBRE"), ("detail", "DETAIL"))
+    click.echo(table(rows, spec))

@@ -75,7 +75,9 @@ def auth() -> None:
 @auth.command("login")
 @click.option("--mailbox", "mailbox_name", metavar="NAME", help="The [[mailboxes]] entry.")
 @click.option("--smtp", "for_smtp", is_flag=True, help="The [outgoing.transport] SMTP login.")
-@click.option("--authorize-url", help="Authorization endpoint (oauth2_generic only).")
+@click.option(
+    "--authorize-url", help="Google's authorization endpoint, if not the usual (oauth2_google)."
+)
 @click.option(
     "--redirect-uri",
     default="http://localhost",
@@ -95,9 +97,8 @@ def auth_login(
     Prints a URL; open it, sign in as the mailbox, and paste back the address the browser
     ends on (it fails to load: that is expected) or just its code= value.
     """
-    import secrets
-
     from daemon.mail import oauth
+    from daemon.mail.refresh_token_file import store_refresh_token
 
     name, login = _oauth_login(app, mailbox_name, for_smtp)
     settings = login.oauth2
@@ -110,23 +111,13 @@ def auth_login(
     token_file = settings.refresh_token_file
     if not token_file.is_absolute():
         token_file = app.settings.state_dir / token_file
-    client_id = settings.client_id
-    if not client_id:
+    if not settings.client_id:
         raise ConfigError(f"{name}: oauth2.client_id is missing")
-    endpoints = oauth.authorization_endpoints(login.auth, settings, authorize_url)
-    verifier, challenge = oauth.pkce_pair()
-    state = secrets.token_urlsafe(16)
-    url = oauth.authorization_url(
-        endpoints, client_id, redirect_uri, state, challenge, login_hint=login.username
-    )
-    click.echo(f"Sign in as {login.username} ({name}) here:\n\n  {url}\n", err=True)
+    sign_in = oauth.start_sign_in(login, redirect_uri, authorize_url)
+    click.echo(f"Sign in as {login.username} ({name}) here:\n\n  {sign_in.url}\n", err=True)
     pasted = click.prompt("Paste the address the browser ended on (or its code)", err=True)
-    code = oauth.code_from_pasted(pasted, state)
-    grant = oauth.exchange_code(
-        endpoints, client_id, settings.client_secret(), code, redirect_uri, verifier
-    )
-    assert grant.refresh_token is not None
-    oauth.store_refresh_token(token_file, grant.refresh_token)
+    refresh_token = sign_in.finish(oauth.code_from_pasted(pasted, sign_in.state))
+    store_refresh_token(token_file, refresh_token)
     provider = oauth.build_token_provider(login, state_dir=app.settings.state_dir)
     assert provider is not None
     provider(force_refresh=True)  # proves the stored token works before we say so

@@ -148,10 +148,18 @@ def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
 @click.pass_obj
 def term_list(app: App) -> None:
     """The terms afilia knows, with their first and last days."""
+    from daemon.cli.columns import table
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
-        for t in list_terms(session):
-            click.echo(f"{t.name}\t{t.starts_on}\t{t.ends_on}")
+        terms = [
+            {"name": t.name, "starts_on": t.starts_on, "ends_on": t.ends_on}
+            for t in list_terms(session)
+        ]
+    if not terms:
+        click.echo("no terms yet: add one with 'afilia term add'")
+        return
+    click.echo(table(terms, (("name", "TERM"), ("starts_on", "STARTS"), ("ends_on", "ENDS"))))
 
 
 # --- altas and bajas --------------------------------------------------------------------
@@ -188,11 +196,27 @@ def altas_pending(app: App, now: str | None, as_csv: bool) -> None:
     if as_csv:
         sys.stdout.write(movements_csv(cases, [c.matricula for c in cases]).decode())
         return
-    for case in cases:
-        click.echo(
-            f"{case.matricula}\t{case.student.nombre_completo}\t{case.on_file}"
-            f"\tdesde {case.alta_requested_on}"
-        )
+    from daemon.cli.columns import table
+
+    if not cases:
+        click.echo("no altas pending")
+        return
+    rows = [
+        {
+            "matricula": case.matricula,
+            "since": case.alta_requested_on,
+            "on_file": case.on_file,
+            "nombre": case.student.nombre_completo,
+        }
+        for case in cases
+    ]
+    spec = (
+        ("matricula", "MATRÍCULA"),
+        ("since", "SINCE"),
+        ("on_file", "DOCUMENT"),
+        ("nombre", "NOMBRE"),
+    )
+    click.echo(table(rows, spec))
 
 
 @altas.command("done")
@@ -266,14 +290,27 @@ def altas_to_verify(app: App, now: str | None) -> None:
         if (check_on := portal_check_on(case, app.policy, calendar)) is not None
         and check_on <= today
     ]
+    from daemon.cli.columns import table
+
     if not due:
         click.echo("no altas to verify on the IMSS portal")
-    for case, check_on in due:
-        done_on = case.alta.done_on if case.alta else None
-        click.echo(
-            f"{case.matricula}\t{case.student.nombre_completo}"
-            f"\talta {done_on:%d/%m/%Y}\tverificar desde {check_on:%d/%m/%Y}"
-        )
+        return
+    rows = [
+        {
+            "matricula": case.matricula,
+            "done_on": case.alta.done_on if case.alta else None,
+            "check_on": check_on,
+            "nombre": case.student.nombre_completo,
+        }
+        for case, check_on in due
+    ]
+    spec = (
+        ("matricula", "MATRÍCULA"),
+        ("done_on", "ALTA"),
+        ("check_on", "VERIFY FROM"),
+        ("nombre", "NOMBRE"),
+    )
+    click.echo(table(rows, spec))
 
 
 @click.group()
@@ -296,9 +333,20 @@ def bajas_pending(app: App, as_csv: bool) -> None:
     if as_csv:
         sys.stdout.write(movements_csv(cases, [c.matricula for c in cases]).decode())
         return
-    for case in cases:
-        why = "solicitó su baja" if case.baja_requested_on else str(case.student.status)
-        click.echo(f"{case.matricula}\t{case.student.nombre_completo}\t{why}")
+    from daemon.cli.columns import table
+
+    if not cases:
+        click.echo("no bajas pending")
+        return
+    rows = [
+        {
+            "matricula": case.matricula,
+            "why": "solicitó su baja" if case.baja_requested_on else str(case.student.status),
+            "nombre": case.student.nombre_completo,
+        }
+        for case in cases
+    ]
+    click.echo(table(rows, (("matricula", "MATRÍCULA"), ("why", "WHY"), ("nombre", "NOMBRE"))))
 
 
 @bajas.command("done")
@@ -332,15 +380,33 @@ def credenciales_pending(app: App) -> None:
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         cases = load_cases(session, app.settings.tz)
-    for case in cases:
-        if case.in_print_queue and case.student.status.is_enrolled:
-            click.echo(f"imprimir\t{case.matricula}\t{case.student.nombre_completo}")
-    for case in cases:
-        if case.awaiting_pickup and case.printed is not None:
-            click.echo(
-                f"entregar\t{case.matricula}\t{case.student.nombre_completo}"
-                f"\t{case.printed.pickup_from}..{case.printed.pickup_until}"
-            )
+    from daemon.cli.columns import table
+
+    rows = [
+        {"todo": "imprimir", "matricula": case.matricula, "nombre": case.student.nombre_completo}
+        for case in cases
+        if case.in_print_queue and case.student.status.is_enrolled
+    ]
+    rows += [
+        {
+            "todo": "entregar",
+            "matricula": case.matricula,
+            "pickup": f"{case.printed.pickup_from}..{case.printed.pickup_until}",
+            "nombre": case.student.nombre_completo,
+        }
+        for case in cases
+        if case.awaiting_pickup and case.printed is not None
+    ]
+    if not rows:
+        click.echo("no cards to print or deliver")
+        return
+    spec = (
+        ("todo", "TO DO"),
+        ("matricula", "MATRÍCULA"),
+        ("pickup", "PICKUP"),
+        ("nombre", "NOMBRE"),
+    )
+    click.echo(table(rows, spec))
 
 
 @credenciales.command("printed")
@@ -495,29 +561,30 @@ def review_list(app: App, now: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, default=str, ensure_ascii=False))
         return
-    table = [
-        (
-            row["id"],
-            f"{row['received']:%Y-%m-%d %H:%M}",
-            row["matricula"],
-            row["outcome"],
-            "yes" if row["mailed"] else "no",
-            row["sender"],
-            str(row["reason"])[:80],
-        )
+    from daemon.cli.columns import table
+
+    if not rows:
+        click.echo("nothing to review")
+        return
+    shown = [
+        {
+            **row,
+            "received": f"{row['received']:%Y-%m-%d %H:%M}",
+            "mailed": "yes" if row["mailed"] else "no",
+            "reason": str(row["reason"])[:80],
+        }
         for row in rows
     ]
-    _print_table(("ID", "RECEIVED", "MATRICULA", "OUTCOME", "MAILED", "SENDER", "REASON"), table)
-
-
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Aligned columns (the last one free), nothing but the header when empty."""
-    if not rows:
-        return
-    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header) - 1)]
-    for row in (header, *rows):
-        cells = [str(c).ljust(w) for c, w in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, str(row[-1])]).rstrip())
+    spec = (
+        ("id", "ID"),
+        ("received", "RECEIVED"),
+        ("matricula", "MATRICULA"),
+        ("outcome", "OUTCOME"),
+        ("mailed", "MAILED"),
+        ("sender", "SENDER"),
+        ("reason", "REASON"),
+    )
+    click.echo(table(shown, spec))
 
 
 def _review_ref(value: str) -> ReviewRef:
@@ -718,10 +785,20 @@ def reminders(app: App, now: str | None, dry_run: bool) -> None:
     mailing = Mailing.from_app(app, moment)
     with transaction(app.sessions) as session:
         due = sweep(session, mailing, moment, dry_run=dry_run)
-    for reminder in due:
-        click.echo(
-            f"{reminder.template}\t{reminder.matricula}\t{reminder.case.student.reply_address()}\t{reminder.key}"
-        )
+    from daemon.cli.columns import table
+
+    if due:
+        rows = [
+            {
+                "template": reminder.template,
+                "matricula": reminder.matricula,
+                "to": reminder.case.student.reply_address(),
+                "key": reminder.key,
+            }
+            for reminder in due
+        ]
+        spec = (("template", "REMINDER"), ("matricula", "MATRÍCULA"), ("to", "TO"), ("key", "KEY"))
+        click.echo(table(rows, spec))
     verb = "due" if dry_run else "queued"
     click.echo(f"{len(due)} {verb}", err=True)
 
@@ -766,8 +843,10 @@ def purge(app: App, now: str | None, dry_run: bool) -> None:
         plan = plan_purge(session, app.policy, moment, app.settings.tz)
         if not dry_run and not plan.empty:
             apply_purge(session, plan, app.blobs, moment, _actor())
-    for name, count in plan.summary().items():
-        click.echo(f"{name}\t{count}")
+    from daemon.cli.columns import table
+
+    rows = [{"what": name, "count": count} for name, count in plan.summary().items()]
+    click.echo(table(rows, (("what", "WOULD PURGE" if dry_run else "PURGED"), ("count", "COUNT"))))
     if dry_run:
         click.echo("dry run: nothing was deleted", err=True)
 

@@ -33,6 +33,9 @@ def quarantine_list(app: App, include_resolved: bool, as_json: bool) -> None:
     tz = app.settings.tz
     with transaction(app.sessions) as session:
         found = shunt.listed(session, include_resolved=include_resolved)
+    from daemon.cli.columns import table, wall_clock
+
+    shown = []
     for item in found:
         row = {
             "id": item.id,
@@ -47,10 +50,24 @@ def quarantine_list(app: App, include_resolved: bool, as_json: bool) -> None:
         if as_json:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
-            sys.stdout.write(
-                f"{row['id']}\t{row['quarantined_at']}\t{item.sender or '-'}\t"
-                f"{item.error_class}: {item.reason}\n"
+            shown.append(
+                {
+                    **row,
+                    "quarantined_at": wall_clock(row["quarantined_at"]),
+                    "resolved": "yes" if row["resolved"] else "no",
+                    "reason": f"{item.error_class}: {item.reason}",
+                }
             )
+    if as_json:
+        return
+    if not shown:
+        click.echo("no mail was ever quarantined" if include_resolved else "no mail in quarantine")
+        return
+    spec = [("id", "ID"), ("quarantined_at", "QUARANTINED"), ("attempts", "ATTEMPTS")]
+    if include_resolved:
+        spec.append(("resolved", "RETRIED"))
+    spec += [("sender", "SENDER"), ("reason", "ERROR")]
+    click.echo(table(shown, spec))
 
 
 @quarantine.command("retry")

@@ -96,9 +96,28 @@ def credenciales_batches(app: App) -> None:
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         batches = list_batches(session, app.settings.tz)
-    for batch, cards, delivered in batches:
-        click.echo(
-            f"{batch.batch_id}\t{batch.printed_on:%d/%m/%Y}"
-            f"\t{batch.pickup_from:%d/%m/%Y}..{batch.pickup_until:%d/%m/%Y}\t{batch.place}"
-            f"\t{cards} cards\t{delivered} delivered"
-        )
+    from daemon.cli.columns import table
+
+    if not batches:
+        click.echo("no printed batches yet")
+        return
+    rows = [
+        {
+            "id": batch.batch_id,
+            "printed": f"{batch.printed_on:%d/%m/%Y}",
+            "pickup": f"{batch.pickup_from:%d/%m/%Y}..{batch.pickup_until:%d/%m/%Y}",
+            "cards": cards,
+            "delivered": delivered,
+            "place": batch.place,
+        }
+        for batch, cards, delivered in batches
+    ]
+    spec = (
+        ("id", "ID"),
+        ("printed", "PRINTED"),
+        ("pickup", "PICKUP"),
+        ("cards", "CARDS"),
+        ("delivered", "DELIVERED"),
+        ("place", "PLACE"),
+    )
+    click.echo(table(rows, spec))

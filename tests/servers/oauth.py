@@ -4,6 +4,8 @@ It speaks just enough of the real protocols for our clients to run unchanged:
 - ``POST /token`` (and Entra's ``/{tenant}/oauth2/v2.0/token``): client_credentials,
   refresh_token (optionally rotating the refresh token), authorization_code, and the
   JWT-bearer grant Google service accounts use (signature checked with the key's public half);
+  the client authenticates in the form or with HTTP Basic (RFC 6749 2.3.1: requests-oauthlib
+  uses Basic);
 - ``GET /{tenant}/v2.0/.well-known/openid-configuration`` for msal's tenant discovery;
 - ``POST /introspect`` (RFC 7662) so Dovecot's oauth2 passdb can validate XOAUTH2 logins.
 
@@ -49,6 +51,7 @@ class OAuthState:
     expires_in: int = 3600
     fail_next: str | None = None  # an OAuth error code for the next token request
     grants: list[str] = field(default_factory=list)  # grant_type of each request, in order
+    code_verifiers: list[str] = field(default_factory=list)  # PKCE, per code exchanged
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, subject: str) -> dict[str, Any]:
@@ -91,6 +94,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+        basic = self.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            import base64
+
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", urllib.parse.unquote_plus(user))
+            form.setdefault("client_secret", urllib.parse.unquote_plus(password))
         path = urllib.parse.urlparse(self.path).path
         state = self.server.state
         with state.lock:
@@ -132,6 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body["refresh_token"] = rotated
             return 200, body
         if grant == "authorization_code":
+            state.code_verifiers.append(form.get("code_verifier", ""))
             subject = state.codes.pop(form.get("code", ""), None)
             if subject is None:
                 return 400, {"error": "invalid_grant"}

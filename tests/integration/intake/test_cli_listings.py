@@ -1,5 +1,6 @@
-"""What a sysadmin reads from ``afilia decisions`` and ``afilia outbox``: aligned columns in
-the school's time, the reasons, a sentence when there is nothing, and one mail decoded."""
+"""What a sysadmin reads from ``afilia decisions``, ``afilia outbox`` and the other listings:
+aligned columns in the school's time, the reasons, a sentence when there is nothing, and
+one mail decoded."""
 
 from __future__ import annotations
 
@@ -38,6 +39,55 @@ def test_empty_listings_say_so(tmp_path: Path) -> None:
     )
     assert _cli(deployment, "outbox") == "the outbox is empty\n"
     assert _cli(deployment, "outbox", "--status", "failed") == "no failed mail in the outbox\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("term", "list"), "no terms yet: add one with 'afilia term add'"),
+        (("quarantine", "list"), "no mail in quarantine"),
+        (("quarantine", "list", "--all"), "no mail was ever quarantined"),
+        (("altas", "pending"), "no altas pending"),
+        (("altas", "to-verify"), "no altas to verify on the IMSS portal"),
+        (("bajas", "pending"), "no bajas pending"),
+        (("credenciales", "pending"), "no cards to print or deliver"),
+        (("credenciales", "batches"), "no printed batches yet"),
+        (("corrective", "list"), "no corrective actions yet"),
+        (
+            ("corrective", "pending", "--now", "2026-09-01T09:00"),
+            "no salidas no conformes to follow up",
+        ),
+        (("resello", "pending", "--now", "2026-09-01T09:00"), "no resellos overdue on 01/09/2026"),
+        (("review", "list"), "nothing to review"),
+    ],
+)
+def test_every_listing_says_when_it_is_empty(
+    tmp_path: Path, command: tuple[str, ...], said: str
+) -> None:
+    deployment = make_deployment(tmp_path / "afilia", students=())
+    assert _cli(deployment, *command) == said + "\n"
+    if "--json" not in command and command[:2] == ("quarantine", "list"):
+        assert _cli(deployment, *command, "--json") == ""  # scripts get no sentence
+
+
+def test_terms_and_altas_pending_are_aligned_columns(tmp_path: Path) -> None:
+    deployment = make_deployment(tmp_path / "afilia", students=[LUZ])
+    _cli(deployment, "term", "add", "2026-3", "--start", "2026-09-01", "--end", "2026-12-18")
+    _cli(deployment, "term", "add", "2027-1", "--start", "2027-01-05", "--end", "2027-04-23")
+    assert _cli(deployment, "term", "list").splitlines() == [
+        "TERM    STARTS      ENDS",
+        "2026-3  2026-09-01  2026-12-18",
+        "2027-1  2027-01-05  2027-04-23",
+    ]
+    today = datetime.now(ZoneInfo("America/Mexico_City")).date()
+    deployment.drop_mail(constancia_mail_for(LUZ, today, n=1), "1.eml")
+    _cli(deployment, "run", "--once")
+    header, *rows = _cli(deployment, "altas", "pending").splitlines()
+    assert rows
+    assert header.split() == ["MATRÍCULA", "SINCE", "DOCUMENT", "NOMBRE"]
+    for row in rows:
+        assert "\t" not in row
+        assert row.index(LUZ.nombres) == header.index("NOMBRE")
 
 
 def test_decisions_and_outbox_are_aligned_local_and_one_mail_reads_decoded(

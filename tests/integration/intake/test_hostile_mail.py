@@ -255,6 +255,10 @@ def test_mail_whose_reply_cannot_be_composed_is_quarantined_and_the_next_is_answ
     assert item["sender"] == "nadie@example.com"
     assert item["error_class"] == "daemon.errors.ConfigError"
     assert "no_attachment" in item["reason"]
+    header, row = _cli(deployment, "quarantine", "list").output.splitlines()
+    assert header.split() == ["ID", "QUARANTINED", "ATTEMPTS", "SENDER", "ERROR"]
+    assert row.index("nadie@example.com") == header.index("SENDER")
+    assert row.split()[1:3] == item["quarantined_at"][:16].split("T")  # the school's clock
     review = _cli(deployment, "review", "list")
     assert "quarantined" in review.output
     assert "Correo en cuarentena" in _cli(deployment, "digest", "--dry-run").output
@@ -271,13 +275,13 @@ def test_mail_whose_reply_cannot_be_composed_is_quarantined_and_the_next_is_answ
     assert "decided no_attachment" in retried.output
     _cli(deployment, "run", "--once")
     assert len(_replies_to(deployment)["nadie@example.com"]) == 1
-    assert _cli(deployment, "quarantine", "list").output == ""
+    assert _cli(deployment, "quarantine", "list").output == "no mail in quarantine\n"
     assert "quarantined" not in _cli(deployment, "review", "list").output
 
 
 def test_quarantine_list_and_retry_of_an_unknown_id(tmp_path: Path) -> None:
     deployment = make_deployment(tmp_path / "afilia")
-    assert _cli(deployment, "quarantine", "list").output == ""
+    assert _cli(deployment, "quarantine", "list").output == "no mail in quarantine\n"
     missing = _cli(deployment, "quarantine", "retry", "42")
     assert missing.exit_code == 1
     assert "no such mail" in missing.output

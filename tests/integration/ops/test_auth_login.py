@@ -1,7 +1,15 @@
-"""afilia auth login: one browser sign-in, the refresh token stored 0600, proven to work."""
+"""afilia auth login: one browser sign-in, the refresh token stored 0600, proven to work.
+
+The flows are the libraries' (msal for Microsoft, google-auth-oauthlib for Google), pointed
+at the local OAuth server over https with its certificate trusted like a CA bundle. The
+browser step itself (the provider's sign-in page) is not served: the test registers the
+code the provider would have redirected to, and pastes that redirect back.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import stat
 import urllib.parse
 from pathlib import Path
@@ -20,7 +28,7 @@ pytestmark = pytest.mark.integration
 MAILBOX = "servicios.estudiantiles@ute.example.edu.mx"
 
 
-def _config(tmp_path: Path, oauth_server: OAuthServer) -> Path:
+def _config(tmp_path: Path, auth: str, token_url: str) -> Path:
     return write_config(
         tmp_path,
         mailboxes=f"""
@@ -29,47 +37,69 @@ kind = "imap"
 name = "servicios"
 host = "127.0.0.1"
 username = "{MAILBOX}"
-auth = "oauth2_generic"
+auth = "{auth}"
 [mailboxes.oauth2]
 client_id = "afilia-desktop"
-token_url = "{oauth_server.token_url}"
+token_url = "{token_url}"
 refresh_token_file = "servicios-refresh-token"
 """,
     )
 
 
+@pytest.mark.parametrize("auth", ["oauth2_microsoft", "oauth2_google"])
 def test_login_stores_the_refresh_token_and_proves_it(
-    tmp_path: Path, oauth_server: OAuthServer
+    tmp_path: Path, oauth_tls_server: OAuthServer, monkeypatch: pytest.MonkeyPatch, auth: str
 ) -> None:
-    oauth_server.state.clients["afilia-desktop"] = ""
-    oauth_server.state.codes["code-from-browser"] = MAILBOX
-    config = _config(tmp_path, oauth_server)
+    server = oauth_tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_file))
+    server.state.clients["afilia-desktop"] = ""
+    server.state.codes["code-from-browser"] = MAILBOX
+    microsoft = auth == "oauth2_microsoft"
+    token_url = f"{server.base_url}/contoso/oauth2/v2.0/token" if microsoft else server.token_url
+    config = _config(tmp_path, auth, token_url)
     pasted = "http://localhost/?code=code-from-browser"
     result = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(config),
-            "auth",
-            "login",
-            "--authorize-url",
-            f"{oauth_server.base_url}/authorize",
-        ],
-        input=pasted + "\n",
+        main, ["--config", str(config), "auth", "login"], input=pasted + "\n"
     )
     assert result.exit_code == 0, result.output
-    printed = next(line for line in result.output.splitlines() if "/authorize?" in line)
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(printed.strip()).query)
+    printed = next(line for line in result.output.splitlines() if "client_id=" in line)
+    url = urllib.parse.urlsplit(printed.strip())
+    query = urllib.parse.parse_qs(url.query)
+    if microsoft:  # msal found the endpoint in the tenant's OpenID configuration
+        assert printed.strip().startswith(f"{server.base_url}/contoso/oauth2/v2.0/authorize?")
+        assert "offline_access" in query["scope"][0].split()
+    else:
+        assert printed.strip().startswith("https://accounts.google.com/o/oauth2/v2/auth?")
+        assert query["access_type"] == ["offline"]
+        assert query["prompt"] == ["consent"]
     assert query["client_id"] == ["afilia-desktop"]
     assert query["login_hint"] == [MAILBOX]
     assert query["code_challenge_method"] == ["S256"]
+    assert query["state"]
+    [verifier] = server.state.code_verifiers  # PKCE: the exchange proves it started the flow
+    digest = hashlib.sha256(verifier.encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == query["code_challenge"][0]
 
     token_file = tmp_path / "state" / "servicios-refresh-token"
     stored = token_file.read_text().strip()
-    assert oauth_server.state.refresh_tokens[stored] == MAILBOX
+    assert server.state.refresh_tokens[stored] == MAILBOX
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-    assert oauth_server.state.grants == ["authorization_code", "refresh_token"]
+    assert server.state.grants == ["authorization_code", "refresh_token"]
     assert "is ready" in result.output
+
+
+def test_a_refused_code_says_so_and_stores_nothing(
+    tmp_path: Path, oauth_tls_server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(oauth_tls_server.ca_file))
+    oauth_tls_server.state.clients["afilia-desktop"] = ""
+    config = _config(tmp_path, "oauth2_google", oauth_tls_server.token_url)
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "auth", "login"], input="a-code-nobody-issued\n"
+    )
+    assert result.exit_code == 2, result.output
+    assert "refused the token request: invalid_grant" in result.output
+    assert not (tmp_path / "state" / "servicios-refresh-token").exists()
 
 
 def test_a_pasted_address_from_another_sign_in_is_refused() -> None:

@@ -87,7 +87,7 @@ host = "127.0.0.1"
 port = 1
 security = "none"
 username = "servicios.estudiantiles@ute.example.edu.mx"
-auth = "oauth2_generic"
+auth = "oauth2_google"
 [outgoing.transport.oauth2]
 client_id = "afilia-app"
 token_url = "{oauth_server.token_url}"
@@ -168,10 +168,10 @@ def test_send_test_goes_out_through_smtp_with_xoauth2(
     tmp_path: Path,
     oauth_server: OAuthServer,
     xoauth2_smtp: XOAuth2Smtp,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    oauth_server.state.clients["afilia-app"] = "app-secret"
-    monkeypatch.setenv("AFILIA_TEST_OAUTH_SECRET", "app-secret")
+    # A Google service account (google-auth) whose key's token_uri is the local server.
+    account = oauth_server.google_service_account(tmp_path, "afilia@afilia-test.iam")
+    mailbox = "servicios.estudiantiles@ute.example.edu.mx"
     config = write_config(
         tmp_path,
         outgoing=f"""
@@ -180,20 +180,18 @@ kind = "smtp"
 host = "127.0.0.1"
 port = {xoauth2_smtp.port}
 security = "none"
-username = "app:afilia-app"
-auth = "oauth2_generic"
+username = "{mailbox}"
+auth = "oauth2_google"
 [outgoing.transport.oauth2]
-client_id = "afilia-app"
-client_secret_env = "AFILIA_TEST_OAUTH_SECRET"
-token_url = "{oauth_server.token_url}"
+service_account_file = "{account}"
 """,
     )
     ready_state(config)
     result = doctor(config, "--fix", "--send-test", "sysadmin@ute.example.edu.mx")
     assert result.exit_code == 0, result.output
-    assert "✓ oauth2 smtp: oauth2_generic: token obtained for app:afilia-app" in result.output
+    assert f"✓ oauth2 smtp: oauth2_google: token obtained for {mailbox}" in result.output
     assert "test mail sent to sysadmin@ute.example.edu.mx" in result.output
-    assert xoauth2_smtp.logins == ["app:afilia-app"]
+    assert xoauth2_smtp.logins == [mailbox]
     [envelope] = xoauth2_smtp.received
     assert envelope.rcpt_tos == ["sysadmin@ute.example.edu.mx"]
     assert b"afilia doctor --send-test" in envelope.original_content

@@ -10,8 +10,10 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.fixtures.demo import ANA_ROW
@@ -71,6 +73,28 @@ def test_the_wheel_carries_the_units_the_example_config_and_the_guide(installed:
         [documented] = re.findall(r"^Documentation=file://(\S+)$", text, re.MULTILINE)
         shipped = installed / Path(documented).relative_to("/opt/afilia")
         assert shipped.is_file(), f"{unit} documents {documented}, not in the wheel"
+
+
+def _command_paths(command: click.Command, path: str) -> Iterator[str]:
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        if not sub.hidden:
+            yield from _command_paths(sub, f"{path}-{name}")
+
+
+def test_the_wheel_carries_a_man_page_for_every_command(installed: Path) -> None:
+    from daemon.cli import main
+
+    pages = installed / "share" / "man" / "man1"
+    expected = sorted(f"{path}.1" for path in _command_paths(main, "afilia"))
+    assert sorted(p.name for p in pages.glob("afilia*.1")) == expected  # fonttools adds ttx.1
+    assert "afilia-altas-pending.1" in expected  # one per subcommand too, as git does
+    page = (pages / "afilia.1").read_text()
+    assert page.startswith('.TH "AFILIA" "1"')
+    assert "\\-\\-config" in page  # the options, from the click command
+    assert "afilia\\-decisions(1)" in page or "afilia-decisions(1)" in page
+    pending = (pages / "afilia-altas-pending.1").read_text()
+    assert "List students waiting for their alta." in pending  # the --help text
 
 
 def test_the_install_compiles_bytecode_so_a_read_only_system_never_recompiles(

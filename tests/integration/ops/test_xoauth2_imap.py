@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 def _settings(mailbox: OAuthMailbox, token_file: Path):
     return mailbox.account.settings(
-        auth=AuthMethod.OAUTH2_GENERIC,
+        auth=AuthMethod.OAUTH2_GOOGLE,  # google-auth, its token_uri the local server
         oauth2=OAuth2Settings(
             client_id="afilia-app",
             token_url=mailbox.oauth.token_url,

@@ -106,7 +106,10 @@ def test_paso_8_for_24_02_log_of_a_batch_prints_to_sign_at_the_counter(
     campus: Campus, tmp_path: Path
 ) -> None:
     batches = campus.cli("credenciales", "batches").splitlines()
-    assert batches == [f"1\t18/05/2026\t19/05/2026..22/05/2026\t{PLACE}\t3 cards\t2 delivered"]
+    assert [line.split(None, 5) for line in batches] == [
+        ["ID", "PRINTED", "PICKUP", "CARDS", "DELIVERED", "PLACE"],
+        ["1", "18/05/2026", "19/05/2026..22/05/2026", "3", "2", PLACE],
+    ]
     out = tmp_path / "for-24-02-lote-1.xlsx"
     said = campus.cli("credenciales", "log", "1", "--out", str(out), now=at(D(2026, 5, 21), 9))
     assert "3 credentials, 2 delivered" in said
@@ -159,17 +162,23 @@ def test_section_7_for_24_02_is_kept_two_years_and_not_longer(
     assert "past its 2-year retention" in result.output
     with transaction(campus.app.sessions) as session:
         assert session.scalars(select(CredentialPrintRow)).all() == []
-    assert campus.cli("credenciales", "pending") == ""  # still delivered, never re-printed
+    # still delivered, never re-printed
+    assert campus.cli("credenciales", "pending") == "no cards to print or deliver\n"
 
 
 def test_paso_9_returner_who_did_not_re_stamp_is_listed_once_the_window_closes(
     campus: Campus,
 ) -> None:
-    assert campus.cli("resello", "pending", now=at(D(2026, 5, 25), 18)) == ""
-    listed = campus.cli("resello", "pending", now=at(D(2026, 5, 26), 9))
-    assert listed.splitlines() == [
-        f"{R2}\t{_name(campus, R2)}\tplazo de resello vencido el 25/05/2026"
-    ]  # not R1 (re-stamped), not T1 (on leave: policy 4.5), not A-C (first term: policy 4.3)
+    assert campus.cli("resello", "pending", now=at(D(2026, 5, 25), 18)) == (
+        "no resellos overdue on 25/05/2026\n"
+    )
+    listed = campus.cli("resello", "pending", now=at(D(2026, 5, 26), 9)).splitlines()
+    assert listed[0].split() == ["MATRÍCULA", "NOMBRE", "DETAIL"]
+    [row] = listed[1:]
+    assert row.split()[0] == R2
+    assert row.index(_name(campus, R2)) == listed[0].index("NOMBRE")
+    assert row.endswith("  plazo de resello vencido el 25/05/2026")
+    # not R1 (re-stamped), not T1 (on leave: policy 4.5), not A-C (first term: policy 4.3)
     campus.cli("digest", now=at(D(2026, 5, 26), 7, 30))
     text = unfolded(campus.digest_text(D(2026, 5, 26)))
     assert "SIN RESELLO DESPUÉS DEL PLAZO (1)" in text
@@ -224,14 +233,18 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     )  # fmt: skip
     assert f"ok  {L}" in said
     listed = campus.cli("corrective", "list").splitlines()
-    assert [line.split("\t")[1:3] for line in listed] == [[A, "alta"], [L, "credencial"]]
-    assert listed[1].startswith("28/05/2026 12:00\t")
+    assert listed[0].split() == ["RECORDED", "MATRÍCULA", "SALIDA", "BY", "ACTION"]
+    assert [line.split()[2:4] for line in listed[1:]] == [[A, "alta"], [L, "credencial"]]
+    assert listed[2].startswith("2026-05-28 12:00  ")  # the school's clock
+    assert listed[2].endswith("  Se imprime en el lote 2")
+    assert campus.cli("corrective", "list", "--matricula", "X9") == "no corrective actions for X9\n"
     history = campus.cli("student", L)
     assert "2026-05-28T12:00-06:00  corrective_action credencial  Se imprime en el lote 2" in (
         history
     )
     pending = campus.cli("corrective", "pending", now=at(D(2026, 5, 28), 13)).splitlines()
-    assert sorted(line.split("\t")[:3] for line in pending) == [
+    assert pending[0].split() == ["STATE", "MATRÍCULA", "SALIDA", "NOMBRE", "DETAIL"]
+    assert sorted(line.split()[:3] for line in pending[1:]) == [
         ["sin_accion", L, "alta"],
         ["sin_resolver", A, "alta"],
         ["sin_resolver", L, "credencial"],
@@ -246,7 +259,9 @@ def test_paso_12_salidas_no_conformes_get_corrective_actions_and_are_followed_up
     campus.cli("credenciales", "delivered", A, L, now=at(D(2026, 5, 29), 11))
     campus.cli("digest", now=at(D(2026, 6, 1), 7, 30))
     assert "SEGUIMIENTO DE SALIDAS" not in campus.digest_text(D(2026, 6, 1))
-    assert campus.cli("corrective", "pending", now=at(D(2026, 6, 1), 9)) == ""
+    assert campus.cli("corrective", "pending", now=at(D(2026, 6, 1), 9)) == (
+        "no salidas no conformes to follow up\n"
+    )
 
     # Paso 12, "informa a Rectoría": the term report.
     out = tmp_path / "informe.xlsx"

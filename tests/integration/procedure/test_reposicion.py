@@ -52,7 +52,7 @@ def _deliveries(campus: Campus, matricula: str) -> list[tuple[int | None, str]]:
 
 def _printable(campus: Campus) -> list[str]:
     pending = campus.cli("credenciales", "pending")
-    return [line.split("\t")[1] for line in pending.splitlines() if line.startswith("imprimir")]
+    return [line.split()[1] for line in pending.splitlines() if line.startswith("imprimir")]
 
 
 def test_policy_4_4_duplicate_card_after_payment_goes_back_to_print_queue(

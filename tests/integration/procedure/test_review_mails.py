@@ -130,7 +130,7 @@ def test_review_item_settled_with_aceptada_sends_the_alta_reply(campus: Campus) 
     assert "Recibido: 8 de septiembre de 2026, 10:00 h" in text  # school time, not UTC
     assert "Situación: BAJA" in text
     assert "ACEPTADA: el documento es válido tal como se leyó" in text
-    assert campus.cli("altas", "pending") == ""
+    assert campus.cli("altas", "pending") == "no altas pending\n"
 
     # The digest points to it instead of asking for REVISADO.
     campus.cli("digest", now=at(DAY, 11))
@@ -212,7 +212,7 @@ def test_an_unreadable_document_needs_a_specific_word_and_the_cli_settles_it(
         in_reply_to=review.message_id,
         results="dkim=pass header.d=attacker.example; dmarc=fail",
     )
-    assert campus.cli("altas", "pending") == ""
+    assert campus.cli("altas", "pending") == "no altas pending\n"
     [refused_forged] = [m for m in campus.outbox() if m.template == "staff_command_result"]
     assert refused_forged.subject.startswith("Comando no aplicado")
 
@@ -221,7 +221,7 @@ def test_an_unreadable_document_needs_a_specific_word_and_the_cli_settles_it(
     [refused] = [m for m in campus.outbox() if m.template == "review_settled"]
     assert refused.subject == f"Revisión #{number}: no se aplicó ACEPTADA"
     assert "SIN SEGURO, AFILIADA" in unfolded(plain_text(refused.raw))
-    assert campus.cli("altas", "pending") == ""
+    assert campus.cli("altas", "pending") == "no altas pending\n"
 
     listing = campus.cli("review", "list", now=at(DAY, 13))
     header, line = listing.splitlines()
@@ -274,7 +274,7 @@ def test_a_question_without_a_document_can_only_be_marked_as_attended(campus: Ca
     [answer] = [m for m in campus.outbox() if m.template == "review_settled"]
     assert "No se le envió ningún correo al alumno" in plain_text(answer.raw)
     assert [t for _d, t in campus.received()[eva]] == ["no_attachment"]
-    assert campus.cli("review", "list", now=at(DAY, 13)) == ""
+    assert campus.cli("review", "list", now=at(DAY, 13)) == "nothing to review\n"
 
 
 def test_the_digest_sends_the_review_mails_missing_exactly_once(campus: Campus) -> None:

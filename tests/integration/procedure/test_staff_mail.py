@@ -54,7 +54,7 @@ def test_paso_5_altas_hechas_then_verificadas_by_staff_mail_notify_the_student_o
     results = f"{AUTHSERV}; dkim=pass header.d=ute.example.edu.mx; dmarc=pass"
     _handle(school, _mail(results, "ALTAS HECHAS\nA0001 A0002 X9999"))
     assert {m.template for m in school.mails()} == {"staff_command_result"}
-    assert school.cli("altas", "pending") == ""
+    assert school.cli("altas", "pending") == "no altas pending\n"
     with transaction(school.app.sessions) as session:
         audit = session.scalars(select(AuditRow).where(AuditRow.action == "altas_hechas")).one()
     assert audit.detail["applied"] == ["A0001"]
@@ -109,4 +109,4 @@ def test_paso_7_pickup_dates_given_backwards_are_refused_not_swapped(
     )  # fmt: skip
     assert "0 applied, 1 rejected" in said
     assert "la entrega empieza (20/05/2026) después de terminar (15/05/2026)" in said
-    assert "imprimir\tA0001" in school.cli("credenciales", "pending")
+    assert "imprimir  A0001" in school.cli("credenciales", "pending")

@@ -111,7 +111,7 @@ def test_a_semester_with_the_eligibility_survey(tmp_path: Path) -> None:
     assert SURVEY in notice
 
     # Staff register only the uninsured; the covered students wait for staff to confirm.
-    listed = sorted(line.split("\t")[0] for line in altas_pending[0].splitlines())
+    listed = sorted(line.split()[0] for line in altas_pending[0].splitlines()[1:])
     assert listed == sorted(matriculas(NOT_INSURED))
     digest = campus.digest_text(D(2026, 8, 26))
     assert "ALTAS POR REALIZAR EN EL IMSS (8)" in digest

@@ -318,7 +318,7 @@ def test_paso_10_staff_are_reminded_of_the_leave_list_20_business_days_in(term: 
 
 def test_paso_11_only_the_baja_definitiva_is_deregistered(term: Term) -> None:
     """ "Realiza las bajas definitivas en el portal del IMSS": a baja temporal keeps it."""
-    assert term.cli_output["bajas_before"] == ""
+    assert term.cli_output["bajas_before"] == "no bajas pending\n"
     after = term.digest(D(2026, 10, 1))
     assert "BAJAS POR REALIZAR EN EL IMSS (1)" in after
     assert WITHDRAWN["Matrícula"] in term.cli_output["bajas"]

@@ -61,7 +61,7 @@ def test_the_async_form_is_what_aiosmtplib_calls() -> None:
 
 
 def test_neither_the_provider_nor_a_grant_shows_the_token() -> None:
-    grant = Grant("secret-access-token", 3600, refresh_token="secret-refresh")
+    grant = Grant("secret-access-token", 3600)
     provider = TokenProvider("oauth2_google:servicios@ute.example.edu.mx", lambda: grant)
     provider()
     assert "secret" not in repr(grant)
