@@ -368,6 +368,12 @@ def _student_insurance_elsewhere(case: Case) -> Decision | None:
         return review(
             case, "no se encontró la modalidad de aseguramiento", "vigente, modalidad not found"
         )
+    if case.policy.resembles_our_registro(facts.registro_patronal):
+        return review(
+            case,
+            "el registro patronal se parece al nuestro",
+            f"registro {facts.registro_patronal} is within 2 characters of ours",
+        )
     if _names_our_school(case):
         return review(
             case,

@@ -131,6 +131,18 @@ class Policy:
         wanted = _compact(registro)
         return any(_compact(ours) == wanted for ours in self.school.registros_patronales)
 
+    def resembles_our_registro(self, registro: str | None) -> bool:
+        """Two characters or fewer away from one of ours (same length): an OCR confusion
+        (E/F, 8/B, 0/O) or a typo of our own registro, never proof of another employer."""
+        if not registro or self.is_our_registro(registro):
+            return False
+        wanted = _compact(registro)
+        return any(
+            len(ours := _compact(mine)) == len(wanted)
+            and sum(a != b for a, b in zip(ours, wanted, strict=True)) <= 2
+            for mine in self.school.registros_patronales
+        )
+
 
 def _compact(registro: str) -> str:
     return "".join(ch for ch in registro.upper() if ch.isalnum())

@@ -149,6 +149,10 @@ _TEXTS: tuple[tuple[str, str | _Render], ...] = (
     (r"vigente, registro patronal not found", "vigente; no se encontró el registro patronal"),
     (r"vigente, modalidad not found", "vigente; no se encontró la modalidad"),
     (
+        r"registro (?P<r>\S+) is within 2 characters of ours",
+        r"el registro patronal \g<r> difiere del nuestro en uno o dos caracteres",
+    ),
+    (
         r"registro (?P<r>\S+) is not ours, employer (?P<p>.+)",
         r"el registro patronal \g<r> no es el nuestro (patrón: \g<p>)",
     ),

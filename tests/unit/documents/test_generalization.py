@@ -161,6 +161,21 @@ def test_a_decisive_fact_missing_goes_to_staff_review_with_the_reason_in_spanish
     assert decision.reasons[0].startswith(motivo)
 
 
+def test_a_registro_two_characters_off_ours_is_reviewed_not_registered_elsewhere(
+    policy: Policy, student: Student
+) -> None:
+    """An OCR'd E read as F, or 8 as B, would otherwise tell one of ours 'registered
+    elsewhere'."""
+    ours = policy.school.registros_patronales[0]
+    swapped = {"E": "F", "8": "B", "0": "O", "1": "I", "5": "S"}
+    misread = "".join(swapped.get(ch, ch) for ch in ours[:3]) + ours[3:]
+    assert misread != ours
+    decision = decide(_constancia(registro_patronal=misread, modalidad="32"), policy, student)
+    assert decision.outcome is Outcome.NEEDS_REVIEW
+    assert decision.reasons[0] == "el registro patronal se parece al nuestro"
+    assert in_spanish(decision.reasons[1]).startswith("el registro patronal")
+
+
 def test_old_date_read_outside_a_label_is_reviewed_not_too_old(
     policy: Policy, student: Student
 ) -> None:
