@@ -66,7 +66,7 @@ LABELS = Vocabulary(
         r"(?: O SUJETO OBLIGADO)?|RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?(?: O SUJETO OBLIGADO)?"
         r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
         r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
-        r"|DENOMINACION"
+        r"|DENOMINACION|INSTITUCION EDUCATIVA"
         r"|A CARGO DE(?:L PATRON)?",
         "tipo_ultimo_movimiento": (
             r"(?:TIPO|CLAVE) (?:DE(?:L)? )?(?:ULT(?:IMO|\.) ?)?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"
@@ -186,6 +186,7 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             found["vigente"], sources["vigente"] = answered.value, f"{answered.source}:si-no"
     generic = found.pop("fecha_generica", None)
     sources.pop("fecha_generica", None)
+    _shared_values(read, found, sources)
     if "fecha_ultimo_movimiento" not in found:
         moved = _movement_date(lines, hits)
         if moved is not None:
@@ -236,6 +237,26 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             )
         ),
     )
+
+
+_REGISTRO_HEAD = re.compile(r"^\s*[A-Z0-9][\d\s-]{9,16}\d\s*[-–,/|]?\s*")
+
+
+def _shared_values(read: dict[str, Found], found: dict[str, Any], sources: dict[str, str]) -> None:
+    """One value that carries two fields: "Último movimiento: ALTA (12/03/2024)", "Registro
+    patronal: E81-23456-10-5 UNIVERSIDAD TECNOLÓGICA…"."""
+    movement = read.get("tipo_ultimo_movimiento")
+    if movement is not None and "fecha_ultimo_movimiento" not in found:
+        moved = parse_spanish_date(movement.raw)
+        if moved is not None:
+            found["fecha_ultimo_movimiento"] = moved
+            sources["fecha_ultimo_movimiento"] = f"{movement.source}:with-movement"
+    registro = read.get("registro_patronal")
+    if registro is not None and "patron" not in found:
+        head = _REGISTRO_HEAD.match(fold(registro.raw))
+        employer = vf.organization(registro.raw[head.end() :]) if head else None
+        if employer is not None and vf.registro(registro.raw[: head.end()]) is not None:  # type: ignore[union-attr]
+            found["patron"], sources["patron"] = employer, f"{registro.source}:with-registro"
 
 
 def _movement_date(lines: Sequence[Line], hits: Sequence[Hit]) -> Found | None:

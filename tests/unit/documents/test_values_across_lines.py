@@ -305,3 +305,17 @@ def test_a_narrative_tells_the_movement_and_the_medical_service_in_words() -> No
 def test_no_right_to_medical_care_said_in_words_is_no_service() -> None:
     facts = _constancia(("El asegurado no tiene derecho a los servicios médicos.", 54, 150))
     assert facts.servicio_medico is False
+
+
+def test_one_value_can_carry_the_movement_and_its_date() -> None:
+    facts = _constancia(("Último movimiento: ALTA (12/03/2024)", 54, 150))
+    assert facts.tipo_ultimo_movimiento == "ALTA"
+    assert facts.fecha_ultimo_movimiento == date(2024, 3, 12)
+
+
+def test_one_value_can_carry_the_registro_and_the_employer() -> None:
+    facts = _constancia(
+        ("Registro patronal: E81-23456-10-5 UNIVERSIDAD TECNOLÓGICA DEL VALLE", 54, 150)
+    )
+    assert facts.registro_patronal == "E8123456105"
+    assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DEL VALLE"
