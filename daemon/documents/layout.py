@@ -7,6 +7,7 @@ same parser reads label:value lines, two-column tables and labels above values.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -72,7 +73,7 @@ def clean(text: str) -> str:
 _ABBREVIATION_END = re.compile(r"(?<![^\s(])(?:[^\W\d_]{1,3}\.){2,}$")
 
 
-def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:
+def lines_of(segments: Iterable[Segment], *, tracking: bool = True) -> tuple[Line, ...]:
     """Group segments into lines: same page, vertical centres within half a line height.
 
     Pieces of one word or one cell (a browser's PDF read through PDFium comes as
@@ -97,7 +98,7 @@ def lines_of(segments: Iterable[Segment]) -> tuple[Line, ...]:
             page=group[0].page,
             top=min(s.top for s in group),
             bottom=max(s.bottom for s in group),
-            segments=_joined(sorted(group, key=lambda s: s.x0)),
+            segments=_joined(sorted(group, key=lambda s: s.x0), tracking=tracking),
         )
         for group in lines
     )
@@ -107,9 +108,47 @@ _JOIN_TIGHT = 0.12  # gap (in line heights) under which two runs are one word
 _JOIN_SPACED = 0.45  # under which they are one phrase; a column gap is wider
 
 
-def _joined(ordered: list[Segment]) -> tuple[Segment, ...]:
+def _tracked_words(ordered: list[Segment]) -> list[Segment]:
+    """Letter-spaced text ("R e g i s t r o   p a t r o n a l") comes one glyph per run,
+    with gaps wider than a space's: within four or more such glyphs, a gap clearly wider
+    than their usual one is the space between words, the others join letters."""
     out: list[Segment] = []
-    for seg in ordered:
+    k = 0
+    while k < len(ordered):
+        end = k
+        while end < len(ordered) and len(ordered[end].text.strip()) == 1:
+            end += 1
+        if end - k < 4:
+            out.append(ordered[k])
+            k += 1
+            continue
+        group = ordered[k:end]
+        gaps = sorted(b.x0 - a.x1 for a, b in itertools.pairwise(group))
+        usual = gaps[len(gaps) // 2]
+        height = min(seg.height for seg in group)
+        if not 0.15 * height < usual <= 2.0 * height:
+            # glyphs set one by one without tracking (the usual join handles them), or
+            # glyphs of separate columns
+            out.extend(group)
+            k = end
+            continue
+        text, start = group[0].text.strip(), group[0]
+        last = group[0]
+        for seg in group[1:]:
+            if seg.x0 - last.x1 > usual + 0.25 * height:
+                text += " "
+            text += seg.text.strip()
+            last = seg
+        top = min(seg.top for seg in group)
+        bottom = max(seg.bottom for seg in group)
+        out.append(Segment(text, start.page, start.x0, last.x1, top, bottom))
+        k = end
+    return out
+
+
+def _joined(ordered: list[Segment], *, tracking: bool = True) -> tuple[Segment, ...]:
+    out: list[Segment] = []
+    for seg in _tracked_words(ordered) if tracking else ordered:
         if out:
             last = out[-1]
             gap = seg.x0 - last.x1

@@ -82,7 +82,10 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
                         text = _glyphs_inside(glyphs, left, bottom, right, top)
                 if text:
                     runs.append(Segment(text, number, left, right, height - top, height - bottom))
-            if split_in_glyphs(" ".join(line.text for line in lines_of(runs))):
+            # glyphs placed one by one are told by the runs as PDFium gives them, before
+            # letter-spaced labels are put back together
+            plain = lines_of(runs, tracking=False)
+            if split_in_glyphs(" ".join(line.text for line in plain)):
                 runs = _glyph_runs(textpage, number, height)
                 rebuilt = True
             segments.extend(runs)
@@ -155,38 +158,54 @@ def _glyph_runs(textpage: pypdfium2.PdfTextPage, number: int, height: float) -> 
     """A page's text rebuilt glyph by glyph: a word is glyphs whose advance boxes touch, a
     space a gap of a space's width, a run ends at a gap of a couple of ems."""
     glyphs, usual = _page_glyphs(textpage)
-    box = pdfium_c.FS_RECTF()
     runs: list[Segment] = []
-    text: list[str] = []
+    chars: list[str] = []
+    gaps: list[float] = []  # before each char after the first
     x0 = x1 = top = bottom = size = 0.0
     for code, left, right, box_top, box_bottom in glyphs:
         char_size = box_top - box_bottom  # a loose box is about one em high
-        if char_size > 3 * max(size if text else usual, 1.0):
+        if char_size > 3 * max(size if chars else usual, 1.0):
             continue  # a slanted watermark's glyph spans lines
-        box.left, box.right, box.top, box.bottom = left, right, box_top, box_bottom
-        c_top, c_bottom = height - box.top, height - box.bottom
-        same_line = text and abs(c_bottom - bottom) < 0.4 * max(size, 1.0)
-        gap = box.left - x1
+        c_top, c_bottom = height - box_top, height - box_bottom
+        same_line = chars and abs(c_bottom - bottom) < 0.4 * max(size, 1.0)
+        gap = left - x1
         if same_line and -0.3 * size < gap < 1.5 * size:
-            if gap > 0.15 * size:
-                text.append(" ")
-            text.append(chr(code))
-            x1 = max(x1, box.right)
+            chars.append(chr(code))
+            gaps.append(gap)
+            x1 = max(x1, right)
             top, bottom = min(top, c_top), max(bottom, c_bottom)
             continue
-        if text:
-            runs.append(Segment("".join(text), number, x0, x1, top, bottom))
-        text, x0, x1, top, bottom, size = (
-            [chr(code)],
-            box.left,
-            box.right,
-            c_top,
-            c_bottom,
-            char_size,
-        )
-    if text:
-        runs.append(Segment("".join(text), number, x0, x1, top, bottom))
+        if chars:
+            runs.append(Segment(_spaced(chars, gaps, size), number, x0, x1, top, bottom))
+        chars, gaps, x0, x1, top, bottom, size = (
+            [chr(code)], [], left, right, c_top, c_bottom, char_size
+        )  # fmt: skip
+    if chars:
+        runs.append(Segment(_spaced(chars, gaps, size), number, x0, x1, top, bottom))
     return runs
+
+
+def _spaced(chars: list[str], gaps: list[float], size: float) -> str:
+    """Glyphs with a space where the gap is a space's width. In letter-spaced text ("R e g i
+    s t r o  p a t r o n a l", four or more wide gaps in a row) every gap is that wide: there
+    a space is a gap clearly wider than the stretch's usual one."""
+    base = 0.15 * size
+    thresholds = [base] * len(gaps)
+    k = 0
+    while k < len(gaps):
+        end = k
+        while end < len(gaps) and gaps[end] > base:
+            end += 1
+        if end - k >= 4:
+            usual = sorted(gaps[k:end])[(end - k) // 2]
+            thresholds[k:end] = [usual + base] * (end - k)
+        k = end + 1
+    out = [chars[0]]
+    for char, gap, threshold in zip(chars[1:], gaps, thresholds, strict=True):
+        if gap > threshold:
+            out.append(" ")
+        out.append(char)
+    return "".join(out)
 
 
 def _upright(text: str) -> str:

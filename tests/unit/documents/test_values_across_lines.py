@@ -7,6 +7,7 @@ from datetime import date
 
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, clean, lines_of
+from daemon.documents.pdf_text import _spaced
 from daemon.documents.renuncia import parse_renuncia
 from daemon.documents.value_formats import movement
 from daemon.domain.facts import ConstanciaFacts
@@ -319,3 +320,24 @@ def test_one_value_can_carry_the_registro_and_the_employer() -> None:
     )
     assert facts.registro_patronal == "E8123456105"
     assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DEL VALLE"
+
+
+def test_letter_spaced_labels_are_put_back_into_words() -> None:
+    """Tracking spreads 'Registro patronal' glyph by glyph; the wider gaps are the spaces."""
+    x, runs = 56.0, []
+    for word in ("Registro", "patronal:"):
+        for letter in word:
+            runs.append(Segment(letter, 0, x, x + 5, 150, 157))
+            x += 8  # 3 pt of tracking
+        x += 6  # and a space
+    runs.append(Segment("35290466038", 0, x + 4, x + 60, 150, 157))
+    lines = lines_of([*runs, Segment(TITLE[0], 0, 150, 330, 80, 87)])
+    assert "Registro patronal:" in lines[1].text
+    assert parse_constancia(lines).registro_patronal == "35290466038"
+
+
+def test_letter_spacing_inside_a_run_of_glyphs_is_undone() -> None:
+    chars = list("Sexo:Masculino")
+    gaps = [3.0, 3.0, 3.0, 3.0, 6.0] + [0.2] * 8
+    assert _spaced(chars, gaps, 10.0) == "Sexo: Masculino"
+    assert _spaced(list("deuna"), [0.1, 2.0, 0.1, 0.2], 10.0) == "de una"  # untracked
