@@ -31,12 +31,11 @@ def find_by_email(session: Session, email: str) -> Student | None:
     address = email.strip().lower()
     if not address:
         return None
+    # Emails are stored lowercased (schema.EmailAddress): compare the column as stored so
+    # the index on each column answers, not a scan of the whole roster.
     row = session.scalars(
         select(StudentRow).where(
-            or_(
-                func.lower(StudentRow.email_institucional) == address,
-                func.lower(StudentRow.email_personal) == address,
-            )
+            or_(StudentRow.email_institucional == address, StudentRow.email_personal == address)
         )
     ).first()
     return to_student(row) if row else None
