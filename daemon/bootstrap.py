@@ -90,6 +90,7 @@ class App:
         clock: Callable[[], datetime],
         reader: DocumentReader | None = None,
         metrics: Metrics | None = None,
+        on_decided: Callable[[], None] | None = None,
     ) -> Intake:
         from daemon.documents import ReadLimits
         from daemon.domain.calendar import next_movement_date
@@ -114,6 +115,7 @@ class App:
             ),
             next_movement=lambda today: next_movement_date(today, policy, calendar),
             metrics=metrics,
+            on_decided=on_decided,
         )
 
     def mailboxes(self, shard: Shard | None = None) -> list[Mailbox]:

@@ -68,6 +68,7 @@ class Intake:
     staff_handler: Callable[..., None] | None = None
     next_movement: Callable[[date], date | None] = field(default=lambda _today: None)
     metrics: Metrics | None = None
+    on_decided: Callable[[], None] | None = None  # after each commit (wakes the outbox)
 
 
 @dataclass
@@ -367,6 +368,8 @@ def _decide_and_store(fetched: FetchedMail, parsed: _Parsed, intake: Intake) -> 
     except IntegrityError:
         log.info("message_taken_by_another_worker", uid=fetched.ref.uid_key)
         return None
+    if intake.on_decided is not None:
+        intake.on_decided()
     primary = decided[_primary(decided)]
     if intake.metrics is not None:
         intake.metrics.message_decided(str(primary.decision.outcome))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,6 +78,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def database_now(session: Session) -> datetime:
+    """The database server's clock (UTC): the one clock every afilia process shares, for
+    leases that several processes, maybe on several hosts, compare."""
+    if session.get_bind().dialect.name == "sqlite":
+        text = session.execute(sql_text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar()
+        return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    moment = session.execute(sql_text("SELECT clock_timestamp()")).scalar()
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -190,7 +190,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decision_pk: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
     matricula: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # A sender's lease on the row, on the database's clock (store.db.database_now): short,
+    # renewed by the claimer's heartbeat while it sends, so a killed one's rows free at once.
     claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class MailboxHealthRow(Base):
