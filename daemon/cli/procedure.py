@@ -41,7 +41,7 @@ from daemon.services.procedure_actions import (
     student_history,
 )
 from daemon.services.purge import apply_purge, plan_purge
-from daemon.services.reminders import Mailing, queue_notices, sweep
+from daemon.services.reminders import Mailing, queue_notices, sweep_in_chunks
 from daemon.services.reports import local_time
 from daemon.services.terms import add_term, list_terms
 from daemon.store.db import require_current_schema, transaction
@@ -716,8 +716,7 @@ def reminders(app: App, now: str | None, dry_run: bool) -> None:
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
-    with transaction(app.sessions) as session:
-        due = sweep(session, mailing, moment, dry_run=dry_run)
+    due = sweep_in_chunks(app.sessions, mailing, moment, dry_run=dry_run)
     for reminder in due:
         click.echo(
             f"{reminder.template}\t{reminder.matricula}\t{reminder.case.student.reply_address()}\t{reminder.key}"

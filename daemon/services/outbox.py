@@ -76,11 +76,54 @@ def queue_mail(
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bool:
     """Render, compose and store one mail; False when ``dedupe_key`` was already queued."""
-    from daemon.mail.compose import base_context, build_message, make_message_id
-
     exists = session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe_key))
     if exists is not None:
         return False
+    session.add(
+        OutboxRow(
+            **compose_mail(
+                renderer=renderer,
+                settings=settings,
+                policy=policy,
+                purpose=purpose,
+                template=template,
+                context=context,
+                recipient=recipient,
+                dedupe_key=dedupe_key,
+                now=now,
+                matricula=matricula,
+                decision_pk=decision_pk,
+                in_reply_to=in_reply_to,
+                references=references,
+                attachments=attachments,
+            )
+        )
+    )
+    session.flush()
+    return True
+
+
+def compose_mail(
+    *,
+    renderer: Renderer,
+    settings: Settings,
+    policy: Policy,
+    purpose: Purpose,
+    template: str,
+    context: Mapping[str, Any],
+    recipient: str,
+    dedupe_key: str,
+    now: datetime,
+    matricula: str | None = None,
+    decision_pk: int | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> dict[str, Any]:
+    """The outbox row of one mail, rendered and composed, not stored: no database needed,
+    so a caller queueing many composes them outside its write transaction."""
+    from daemon.mail.compose import base_context, build_message, make_message_id
+
     today = now.astimezone(settings.tz).date()
     rendered = renderer.render(template, {**base_context(policy, today), **context})
     domain = settings.school.address.rpartition("@")[2] or "afilia.invalid"
@@ -97,26 +140,51 @@ def queue_mail(
         attachments=attachments,
         date=now.astimezone(settings.tz),  # the Date students read: the school's clock
     )
-    session.add(
-        OutboxRow(
-            message_id=message_id,
-            dedupe_key=dedupe_key,
-            purpose=str(purpose),
-            template=template,
-            recipient=recipient,
-            subject=rendered.subject,
-            raw=raw,
-            status=Status.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-            decision_pk=decision_pk,
-            matricula=matricula,
-        )
+    return {
+        "message_id": message_id,
+        "dedupe_key": dedupe_key,
+        "purpose": str(purpose),
+        "template": template,
+        "recipient": recipient,
+        "subject": rendered.subject,
+        "raw": raw,
+        "status": str(Status.PENDING),
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+        "decision_pk": decision_pk,
+        "matricula": matricula,
+    }
+
+
+def queue_composed(session: Session, mails: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Store composed mails (``compose_mail``) in one statement; the dedupe keys stored.
+
+    A key already queued is skipped, here or by the database (ON CONFLICT DO NOTHING, for
+    a key another process queued meanwhile): re-running never queues a mail twice.
+    """
+    if not mails:
+        return []
+    keys = [m["dedupe_key"] for m in mails]
+    stored = set(
+        session.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys)))
     )
-    session.flush()
-    return True
+    fresh: dict[str, Mapping[str, Any]] = {}
+    for mail in mails:
+        if mail["dedupe_key"] not in stored:
+            fresh.setdefault(mail["dedupe_key"], mail)
+    if fresh:
+        session.execute(_insert_ignoring_duplicates(session), list(fresh.values()))
+    return list(fresh)
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(OutboxRow).on_conflict_do_nothing()
 
 
 def replies_sent_recently(session: Session, recipient: str, now: datetime) -> int:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import BusinessCalendar, local_date
@@ -88,7 +88,7 @@ def load_cases(
     """One case per rostered student (or only those named), from decisions and actions."""
     wanted = None if matriculas is None else sorted(set(matriculas))
     terms = {t.id: t for t in load_terms(session)}
-    students = select(StudentRow)
+    students = select(*StudentRow.__table__.c)  # plain rows: no ORM identity map for 50,000
     decisions = (
         select(
             DecisionRow.matricula,
@@ -124,7 +124,7 @@ def load_cases(
     for matricula, batch in session.execute(prints):
         printed[matricula] = batch
     cases = []
-    for row in session.scalars(students.order_by(StudentRow.matricula)):
+    for row in session.execute(students.order_by(StudentRow.matricula)):
         term = terms.get(row.term_id) if row.term_id is not None else None
         cases.append(
             _case(
@@ -140,7 +140,7 @@ def load_cases(
 
 
 def _case(
-    row: StudentRow,
+    row: StudentRow | Row[Any],
     term: Term | None,
     decisions: Sequence[Any],
     actions: Sequence[ProcedureActionRow],

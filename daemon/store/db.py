@@ -51,9 +51,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "afilia_read_only"  # execution option of ``reading`` sessions
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Writers queue on the lock at BEGIN instead of failing mid-transaction on upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A ``reading`` unit of work takes a snapshot instead (WAL): it neither waits for the
+    # write lock nor holds it, however long it reads.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -77,6 +85,23 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work (a consistent snapshot), rolled back at the end.
+
+    For long reads (the reminder sweep's decision over the whole roster, the digest): on
+    SQLite they would otherwise hold the single write lock for as long as they read.
+    """
+    session = factory(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    except OperationalError as err:
+        raise TransientError(f"database unavailable: {err.orig}") from err
+    finally:
+        session.rollback()
         session.close()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.identifiers import normalize_curp
@@ -10,7 +12,8 @@ from daemon.domain.student import RosterStatus, Student
 from daemon.store.schema import StudentRow
 
 
-def to_student(row: StudentRow) -> Student:
+def to_student(row: StudentRow | Row[Any]) -> Student:
+    """From an ORM row or a plain result row of the students table's columns."""
     return Student(
         matricula=row.matricula,
         curp=row.curp,
