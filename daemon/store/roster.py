@@ -11,9 +11,26 @@ from daemon.domain.identifiers import normalize_curp
 from daemon.domain.student import RosterStatus, Student
 from daemon.store.schema import StudentRow
 
+# The columns ``to_student`` reads, for queries that select plain rows.
+STUDENT_COLUMNS = (
+    "matricula",
+    "curp",
+    "nombres",
+    "apellido_paterno",
+    "apellido_materno",
+    "email_institucional",
+    "email_personal",
+    "programa",
+    "term_number",
+    "status",
+    "new_entry",
+    "enrolled_on",
+)
+_STATUSES = {str(status): status for status in RosterStatus}
+
 
 def to_student(row: StudentRow | Row[Any]) -> Student:
-    """From an ORM row or a plain result row of the students table's columns."""
+    """From an ORM row or a plain result row with the ``STUDENT_COLUMNS``."""
     return Student(
         matricula=row.matricula,
         curp=row.curp,
@@ -24,7 +41,7 @@ def to_student(row: StudentRow | Row[Any]) -> Student:
         email_personal=row.email_personal,
         programa=row.programa,
         term_number=row.term_number,
-        status=RosterStatus(row.status),
+        status=_STATUSES.get(row.status) or RosterStatus(row.status),
         new_entry=row.new_entry,
         enrolled_on=row.enrolled_on,
     )
