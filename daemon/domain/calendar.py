@@ -15,8 +15,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from daemon.domain.policy import MovementDays, Policy
 
 _WEEKEND = (5, 6)
@@ -31,6 +29,8 @@ class BusinessCalendar:
     """
 
     def __init__(self, non_working_days: Iterable[date] = (), *, federal: bool = True) -> None:
+        import holidays  # 0.9 s to import: only when a calendar is built, not for --help
+
         self._school_days_off = frozenset(non_working_days)
         self._federal = holidays.country_holidays("MX") if federal else None
         self.is_business_day = lru_cache(maxsize=8192)(self._is_business_day)
