@@ -57,13 +57,10 @@ def status(app: App, as_json: bool) -> None:
     """Health from the database: mailboxes last read, outbox queue, today's decisions."""
     import json
 
-    from daemon.health_summary import health_summary, render_summary
-    from daemon.store.db import require_current_schema
+    from daemon.health_summary import render_summary, status_summary
 
     settings = app.settings
-    require_current_schema(app.engine)
-    names = [m.name for m in settings.mailboxes]
-    summary = health_summary(app.engine, datetime.now(UTC), settings.tz, names)
+    summary = status_summary(settings, datetime.now(UTC), lambda: app.engine)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:

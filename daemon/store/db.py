@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,12 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from daemon.errors import SchemaOutOfDateError, TransientError
+from daemon.store.revision import MIGRATIONS_DIR, check_revision, head_revision
+
+__all__ = ["MIGRATIONS_DIR", "check_revision", "head_revision"]
 
 if TYPE_CHECKING:  # Alembic and the ORM are imported when used: 'afilia status' needs neither
     from alembic.config import Config as AlembicConfig
     from sqlalchemy.orm import Session, sessionmaker
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
@@ -128,31 +128,6 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
-_REVISION = re.compile(r'^revision: str = "([^"]+)"', re.MULTILINE)
-_DOWN_REVISION = re.compile(r'^down_revision: str \| None = (?:"([^"]+)"|None)', re.MULTILINE)
-
-
-def head_revision() -> str:
-    """The newest migration, read from the migration files without importing Alembic (half
-    a second at every CLI start): the revision no other file names as its down_revision.
-    A test holds this to Alembic's own ``ScriptDirectory.get_current_head()``."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        found = _REVISION.search(text)
-        if found is None:
-            continue
-        revisions.add(found.group(1))
-        down = _DOWN_REVISION.search(text)
-        if down is not None and down.group(1):
-            parents.add(down.group(1))
-    heads = revisions - parents
-    if len(heads) != 1:
-        raise AssertionError(f"the migrations must have one head, found {sorted(heads)}")
-    return heads.pop()
-
-
 def current_revision(engine: Engine) -> str | None:
     """The schema revision recorded in the database (Alembic's table), None when empty."""
     with engine.connect() as connection:
@@ -177,9 +152,4 @@ def require_current_schema(engine: Engine) -> None:
         current = current_revision(engine)
     except SQLAlchemyError as err:
         raise TransientError(f"cannot reach the database: {err}") from err
-    head = head_revision()
-    if current != head:
-        shown = current or "empty database"
-        raise SchemaOutOfDateError(
-            f"database schema is at {shown}, this afilia needs {head}: run 'afilia db upgrade'"
-        )
+    check_revision(current)
