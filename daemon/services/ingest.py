@@ -222,8 +222,7 @@ def _decide_batch(
                 if stop.is_set():
                     break
                 continue
-            mailbox.mark_processed(fetched.ref)
-            decided.append(fetched)
+            decided.append(fetched)  # moved with the whole batch, below
             if outcome is None:
                 report.already_done += 1
             else:
@@ -232,7 +231,9 @@ def _decide_batch(
             if stop.is_set():
                 break
     finally:
-        _record_moves(intake, decided)
+        # Every mail here is committed: one server move for the batch (a crash before it
+        # leaves them in the inbox, and the next pass finds them recorded and moves them).
+        _finish_moves(mailbox, intake, decided)
 
 
 def _quarantine(
@@ -328,8 +329,8 @@ def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
 
 
 def _finish_moves(mailbox: Mailbox, intake: Intake, mails: list[FetchedMail]) -> None:
-    for fetched in mails:
-        mailbox.mark_processed(fetched.ref)
+    if mails:
+        mailbox.mark_processed_many([fetched.ref for fetched in mails])
     _record_moves(intake, mails)
 
 
