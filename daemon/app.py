@@ -31,7 +31,7 @@ from daemon.mail.ports import Mailbox, Mailer, Shard
 from daemon.metrics import Metrics, start_metrics_server
 from daemon.services.health import record_mailbox_error, record_mailbox_success
 from daemon.services.ingest import IntakeReport, ingest_mailbox
-from daemon.services.outbox import SendReport, send_due
+from daemon.services.outbox import SendReport, held_elsewhere, send_due
 from daemon.store.db import require_current_schema
 
 log = structlog.get_logger("afilia.daemon")
@@ -39,6 +39,9 @@ log = structlog.get_logger("afilia.daemon")
 BACKOFF_START_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
 MAILDIR_POLL_SECONDS = 5.0
+OUTBOX_IDLE_SECONDS = 10.0  # the outbox loop's wait when nothing woke it
+OUTBOX_HELD_POLL_SECONDS = 1.0  # ... when due rows sit under another sender's lease
+ONCE_HELD_WAIT_SECONDS = 30.0  # run --once waits this long at most for another's lease
 
 
 def utc_now() -> datetime:
@@ -79,6 +82,16 @@ def run_once(
         mailer = app.mailer()
         try:
             outcome = _drain_outbox(app, mailer, clock)
+            deadline = time.monotonic() + ONCE_HELD_WAIT_SECONDS
+            # Rows another sender still holds (a daemon killed mid-send, whose lease has not
+            # lapsed yet, or one alive and sending): wait for them rather than leave them.
+            while (
+                not outcome.throttled
+                and time.monotonic() < deadline
+                and held_elsewhere(app.sessions, clock())
+            ):
+                time.sleep(0.5)
+                outcome = _add(outcome, _drain_outbox(app, mailer, clock))
         finally:
             mailer.close()
     finally:
@@ -91,14 +104,18 @@ def _drain_outbox(app: App, mailer: Mailer, clock: Callable[[], datetime]) -> Se
     total = SendReport()
     while True:
         step = send_due(app.sessions, mailer, app.settings.outgoing, clock())
-        total = SendReport(
-            sent=total.sent + step.sent,
-            retried=total.retried + step.retried,
-            failed=total.failed + step.failed,
-            throttled=step.throttled,
-        )
+        total = _add(total, step)
         if step.sent + step.failed + step.retried == 0 or step.throttled or step.retried:
             return total
+
+
+def _add(total: SendReport, step: SendReport) -> SendReport:
+    return SendReport(
+        sent=total.sent + step.sent,
+        retried=total.retried + step.retried,
+        failed=total.failed + step.failed,
+        throttled=step.throttled,
+    )
 
 
 class Daemon:
@@ -127,7 +144,7 @@ class Daemon:
         server = start_metrics_server(
             settings.metrics, metrics, self.app.sessions, settings.tz, names
         )
-        self.intake = self.app.intake(self.clock, metrics=metrics)
+        self.intake = self.app.intake(self.clock, metrics=metrics, on_decided=self.outbox_kick.set)
         for mailbox in mailboxes:
             self._start(f"intake-{mailbox.name}", self._intake_loop, mailbox)
         self._start("outbox", self._outbox_loop)
@@ -188,7 +205,12 @@ class Daemon:
             log.error("reload_refused", error=str(err))
             systemd_notify.status(f"reload refused: {err}")
             return
-        self.intake = self.app.intake(self.clock, reader=self.intake.reader)
+        self.intake = self.app.intake(
+            self.clock,
+            reader=self.intake.reader,
+            metrics=self.intake.metrics,
+            on_decided=self.outbox_kick.set,
+        )
         log.info("reloaded", profile=self.app.policy.profile)
 
     def _start(self, name: str, target: Callable[..., None], *args: object) -> None:
@@ -224,25 +246,30 @@ class Daemon:
         mailbox.close()
 
     def _outbox_loop(self) -> None:
+        """Sends at once at start, then whenever a decision or a job queued mail (the kick),
+        every ``OUTBOX_IDLE_SECONDS`` otherwise; every second while another sender's lease
+        holds due rows (a killed daemon's rows are sent as soon as its lease lapses)."""
         mailer: Mailer | None = None
         while not self.stop.is_set():
-            self.outbox_kick.wait(10)
-            self.outbox_kick.clear()
-            if self.stop.is_set():
-                break
+            self.outbox_kick.clear()  # a kick during the drain below wakes the next wait
             try:
                 mailer = mailer or self.app.mailer()
                 _drain_outbox(self.app, mailer, self.clock)
+                held = held_elsewhere(self.app.sessions, self.clock())
             except AfiliaError as err:
                 log.error("outbox_failed", error=str(err))
                 if mailer is not None:
                     mailer.close()
                 mailer = None
                 self.stop.wait(BACKOFF_START_SECONDS)
+                continue
             except Exception:
                 log.exception("outbox_crashed")
                 mailer = None
                 self.stop.wait(BACKOFF_START_SECONDS)
+                continue
+            if not self.stop.is_set():
+                self.outbox_kick.wait(OUTBOX_HELD_POLL_SECONDS if held else OUTBOX_IDLE_SECONDS)
         if mailer is not None:
             with contextlib.suppress(Exception):
                 mailer.close()

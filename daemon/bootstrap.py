@@ -13,23 +13,21 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from daemon.config import Settings, load_settings
-from daemon.domain.policy import Policy
 from daemon.errors import ConfigError
-from daemon.rules_profile import load_policy
-from daemon.store.blobs import BlobStore
-from daemon.store.db import make_engine, session_factory
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # each part is imported when first built: 'afilia --help' needs none
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from daemon.config import Settings
     from daemon.documents import DocumentReader
     from daemon.domain.calendar import BusinessCalendar
+    from daemon.domain.policy import Policy
     from daemon.mail.compose import Renderer
     from daemon.mail.ports import Mailbox, Mailer, Shard
     from daemon.metrics import Metrics
     from daemon.services.ingest import Intake
+    from daemon.store.blobs import BlobStore
 
 
 class App:
@@ -38,22 +36,32 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
+        from daemon.config import load_settings
+
         return load_settings(self.config_path)
 
     @cached_property
     def policy(self) -> Policy:
+        from daemon.rules_profile import load_policy
+
         return load_policy(self.settings)
 
     @cached_property
     def engine(self) -> Engine:
+        from daemon.store.db import make_engine
+
         return make_engine(self.settings.database_url())
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
+        from daemon.store.db import session_factory
+
         return session_factory(self.engine)
 
     @cached_property
     def blobs(self) -> BlobStore:
+        from daemon.store.blobs import BlobStore
+
         return BlobStore(self.settings.blob_dir)
 
     @cached_property
@@ -71,6 +79,7 @@ class App:
     def reload(self) -> None:
         """SIGHUP: validate the new rules and templates first; keep the old ones if bad."""
         from daemon.mail.compose import Renderer
+        from daemon.rules_profile import load_policy
 
         policy = load_policy(self.settings)
         renderer = Renderer(self.settings.templates_dir, tz=self.settings.tz)
@@ -90,6 +99,7 @@ class App:
         clock: Callable[[], datetime],
         reader: DocumentReader | None = None,
         metrics: Metrics | None = None,
+        on_decided: Callable[[], None] | None = None,
     ) -> Intake:
         from daemon.documents import ReadLimits
         from daemon.domain.calendar import next_movement_date
@@ -114,6 +124,7 @@ class App:
             ),
             next_movement=lambda today: next_movement_date(today, policy, calendar),
             metrics=metrics,
+            on_decided=on_decided,
         )
 
     def mailboxes(self, shard: Shard | None = None) -> list[Mailbox]:

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from daemon.config_location import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH
+from daemon.config_location import config_path_from as config_path_from
 from daemon.errors import ConfigError
 
-DEFAULT_CONFIG_PATH = Path("/etc/afilia/config.toml")
 _INLINE_SECRET_KEYS = ("password", "client_secret", "refresh_token", "token", "secret")
 
 
@@ -294,14 +295,6 @@ class Settings(_Strict):
         if password is not None:
             url = url.set(password=password)
         return url.render_as_string(hide_password=False)
-
-
-def config_path_from(cli_value: str | os.PathLike[str] | None) -> Path:
-    if cli_value:
-        return Path(cli_value)
-    if os.environ.get("AFILIA_CONFIG"):
-        return Path(os.environ["AFILIA_CONFIG"])
-    return DEFAULT_CONFIG_PATH
 
 
 def load_settings(path: Path) -> Settings:

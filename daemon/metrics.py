@@ -10,161 +10,23 @@ instead of trusting one process's memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from threading import Thread
-from typing import Any
 from wsgiref.simple_server import WSGIServer
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import MetricsSettings
-from daemon.store.db import transaction
-from daemon.store.schema import DecisionRow, MailboxHealthRow, OutboxRow
+from daemon.health_summary import HealthSummary, MailboxHealth, health_summary, render_summary
+
+__all__ = ["HealthSummary", "MailboxHealth", "Metrics", "health_summary", "render_summary"]
 
 _PENDING, _FAILED = "pending", "failed"  # OutboxRow.status values (services.outbox.Status)
-
-
-# -- the health summary (database) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailboxHealth:
-    mailbox: str
-    last_success_at: datetime | None
-    last_error_at: datetime | None
-    last_error: str
-    down: bool  # an error since the last success
-
-
-@dataclass(frozen=True)
-class HealthSummary:
-    now: datetime
-    mailboxes: tuple[MailboxHealth, ...]
-    outbox_pending: int
-    outbox_failed: int
-    oldest_pending_at: datetime | None
-    decisions_today: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def oldest_pending_age(self) -> timedelta | None:
-        return None if self.oldest_pending_at is None else self.now - self.oldest_pending_at
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        age = self.oldest_pending_age
-        data["oldest_pending_age_seconds"] = None if age is None else int(age.total_seconds())
-        return _jsonable(data)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def health_summary(
-    sessions: sessionmaker[Session],
-    now: datetime,
-    tz: ZoneInfo,
-    mailbox_names: Sequence[str] = (),
-) -> HealthSummary:
-    """Read the health tables; configured mailboxes never read show up as such."""
-    start_of_day = datetime.combine(now.astimezone(tz).date(), time(0), tz).astimezone(UTC)
-    with transaction(sessions) as session:
-        rows = {r.mailbox: r for r in session.scalars(select(MailboxHealthRow))}
-        counts = dict(
-            session.execute(
-                select(OutboxRow.status, func.count())
-                .where(OutboxRow.status.in_((_PENDING, _FAILED)))
-                .group_by(OutboxRow.status)
-            ).all()
-        )
-        oldest = session.scalar(
-            select(func.min(OutboxRow.created_at)).where(OutboxRow.status == _PENDING)
-        )
-        decided = dict(
-            session.execute(
-                select(DecisionRow.outcome, func.count())
-                .where(DecisionRow.decided_at >= start_of_day)
-                .group_by(DecisionRow.outcome)
-            ).all()
-        )
-    mailboxes = [_mailbox_health(rows.get(name), name) for name in mailbox_names]
-    mailboxes += [
-        _mailbox_health(row, name) for name, row in rows.items() if name not in mailbox_names
-    ]
-    if oldest is not None and oldest.tzinfo is None:  # func.min bypasses the UTC type
-        oldest = oldest.replace(tzinfo=UTC)
-    elif isinstance(oldest, str):  # SQLite returns the raw text for an aggregate
-        oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
-    return HealthSummary(
-        now=now,
-        mailboxes=tuple(mailboxes),
-        outbox_pending=int(counts.get(_PENDING, 0)),
-        outbox_failed=int(counts.get(_FAILED, 0)),
-        oldest_pending_at=oldest,
-        decisions_today={k: int(v) for k, v in sorted(decided.items())},
-    )
-
-
-def _mailbox_health(row: MailboxHealthRow | None, name: str) -> MailboxHealth:
-    if row is None:
-        return MailboxHealth(name, None, None, "", down=False)
-    down = row.last_error_at is not None and (
-        row.last_success_at is None or row.last_error_at > row.last_success_at
-    )
-    return MailboxHealth(name, row.last_success_at, row.last_error_at, row.last_error, down)
-
-
-def render_summary(summary: HealthSummary, tz: ZoneInfo) -> str:
-    def when(moment: datetime | None) -> str:
-        if moment is None:
-            return "never"
-        ago = _ago(summary.now - moment)
-        return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} ({ago} ago)"
-
-    lines = ["Mailboxes:"]
-    for box in summary.mailboxes:
-        mark = "✗" if box.down or box.last_success_at is None else "✓"
-        line = f"  {mark} {box.mailbox}: last read {when(box.last_success_at)}"
-        if box.down:
-            line += f"; failing since {when(box.last_error_at)}: {box.last_error[:200]}"
-        lines.append(line)
-    if not summary.mailboxes:
-        lines.append("  (none recorded yet)")
-    oldest = summary.oldest_pending_age
-    lines.append(
-        f"Outbox: {summary.outbox_pending} pending"
-        + (f" (oldest {_ago(oldest)})" if oldest is not None else "")
-        + f", {summary.outbox_failed} failed"
-        + ("  -> see 'afilia outbox --status failed'" if summary.outbox_failed else "")
-    )
-    total = sum(summary.decisions_today.values())
-    lines.append(f"Decisions today: {total}")
-    for outcome, count in summary.decisions_today.items():
-        lines.append(f"  {outcome}: {count}")
-    return "\n".join(lines)
-
-
-def _ago(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
 
 
 # -- Prometheus -----------------------------------------------------------------------------------

@@ -7,5 +7,7 @@ if [[ ! -x "$UV" ]]; then
   python3 -m venv .venv-uv
   .venv-uv/bin/pip install -q "uv==0.13.9"
 fi
-"$UV" sync --frozen --quiet
+# Bytecode compiled at install: a service under ProtectSystem=strict cannot write it later,
+# and without it every CLI and daemon start recompiles every module it imports.
+"$UV" sync --frozen --quiet --compile-bytecode
 export VENV

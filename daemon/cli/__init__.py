@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-from daemon.bootstrap import App
-from daemon.config import config_path_from
 from daemon.errors import AfiliaError
 
 
@@ -39,6 +37,9 @@ def main(ctx: click.Context, config: str | None) -> None:
 
     Start with 'afilia db upgrade', then 'afilia roster import FILE', then 'afilia run'.
     """
+    from daemon.bootstrap import App
+    from daemon.config_location import config_path_from
+
     app = App(config_path_from(config))
     ctx.obj = app
     ctx.call_on_close(app.close)

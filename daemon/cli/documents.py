@@ -11,17 +11,17 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from daemon.bootstrap import App
-from daemon.documents import DocumentReader, ReadLimits
-from daemon.domain.classification import Case, Decision, Roster, classify
-from daemon.domain.facts import ConstanciaFacts, DocumentReading, NssAcuseFacts, RenunciaFacts
-from daemon.domain.identifiers import normalize_curp
 from daemon.domain.outcomes import ReadProblem
-from daemon.domain.student import Student
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
+    from daemon.domain.classification import Decision
+    from daemon.domain.facts import DocumentReading
+    from daemon.domain.student import Student
 
 _NOT_A_DOCUMENT = (ReadProblem.UNSAFE, ReadProblem.NO_TEXT)
 
@@ -62,6 +62,8 @@ def classify_command(
     without one, the document's owner is assumed to be an enrolled sender.
     Exit status 1 when a file does not exist.
     """
+    from daemon.documents import DocumentReader, ReadLimits
+
     received = _received_on(app, today)
     missing = [path for path in files if not path.is_file()]
     for path in missing:
@@ -116,6 +118,9 @@ def _roster_lookup(app: App) -> _RosterLookup:
 def _decide(
     app: App, session: Any, reading: DocumentReading, sender: str | None, received: date
 ) -> Decision:
+    from daemon.domain.classification import Case, Roster, classify
+    from daemon.domain.facts import RenunciaFacts
+
     facts = reading.facts
     curp = getattr(facts, "curp", None)
     if session is None:
@@ -135,6 +140,10 @@ def _decide(
 
 def _owner_from_document(facts: object) -> Student | None:
     """A stand-in roster record for the person the document names (no roster configured)."""
+    from daemon.domain.facts import ConstanciaFacts, NssAcuseFacts, RenunciaFacts
+    from daemon.domain.identifiers import normalize_curp
+    from daemon.domain.student import Student
+
     if isinstance(facts, ConstanciaFacts | NssAcuseFacts):
         if not facts.curp:
             return None

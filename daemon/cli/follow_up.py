@@ -6,20 +6,15 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
-from daemon.domain.calendar import local_date
 from daemon.domain.digest import OverdueKind
-from daemon.domain.resello import resello_overdue
-from daemon.services.calendar_settings import business_calendar
-from daemon.services.corrective_actions import load_corrective_actions, record_corrective_action
-from daemon.services.digest import prepare_digest
-from daemon.services.procedure_actions import load_cases
-from daemon.services.reminders import Mailing
-from daemon.store.db import require_current_schema, transaction
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
 
 _NOW = click.option("--now", metavar="DATETIME", help="Act as of this moment (ISO; tests).")
 
@@ -62,6 +57,10 @@ def corrective_add(
     as_json: bool,
 ) -> None:
     """Record what was done about a student's salida no conforme this term."""
+    from daemon.services.calendar_settings import business_calendar
+    from daemon.services.corrective_actions import record_corrective_action
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -93,6 +92,9 @@ def corrective_add(
 @click.pass_obj
 def corrective_list(app: App, matricula: str | None) -> None:
     """Every corrective action recorded, oldest first (local time)."""
+    from daemon.services.corrective_actions import load_corrective_actions
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         actions = load_corrective_actions(session, app.settings.tz)
@@ -129,6 +131,10 @@ def corrective_list(app: App, matricula: str | None) -> None:
 def corrective_pending(app: App, now: str | None) -> None:
     """The digest's follow-up: open salidas without a corrective action, then those with
     one whose alta is still not done or whose card is still not delivered."""
+    from daemon.services.digest import prepare_digest
+    from daemon.services.reminders import Mailing
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
@@ -180,6 +186,12 @@ def resello() -> None:
 def resello_pending(app: App, now: str | None) -> None:
     """Active and internship students, second term or later, past the resello deadline
     without a resello recorded this term."""
+    from daemon.domain.calendar import local_date
+    from daemon.domain.resello import resello_overdue
+    from daemon.services.calendar_settings import business_calendar
+    from daemon.services.procedure_actions import load_cases
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     today = local_date(moment, app.settings.tz)

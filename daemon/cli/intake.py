@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
 from daemon.cli.columns import table, wall_clock
-from daemon.logging_setup import configure_logging
-from daemon.mail.ports import Shard
-from daemon.services import reports
-from daemon.store.db import current_revision, head_revision, transaction, upgrade
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
+    from daemon.mail.ports import Shard
 
 
 def register(main: click.Group) -> None:
@@ -24,6 +24,8 @@ def register(main: click.Group) -> None:
 
 
 def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
+    from daemon.mail.ports import Shard
+
     if value is None:
         return None
     try:
@@ -53,6 +55,8 @@ def run(app: App, once: bool, shard: Shard | None) -> None:
     'afilia quarantine list'), 1 when one could not be (the others still were), 2 for a
     configuration or schema problem.
     """
+    from daemon.logging_setup import configure_logging
+
     settings = app.settings
     configure_logging(settings.logging.level, settings.logging.format)
     if once:
@@ -92,6 +96,8 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(app: App) -> None:
     """Bring the schema to this version of afilia. Safe on a live database."""
+    from daemon.store.db import current_revision, upgrade
+
     before = current_revision(app.engine)
     upgrade(app.engine)
     after = current_revision(app.engine)
@@ -102,6 +108,8 @@ def db_upgrade(app: App) -> None:
 @click.pass_obj
 def db_current(app: App) -> None:
     """Print the schema revision of the database and the one this afilia needs."""
+    from daemon.store.db import current_revision, head_revision
+
     click.echo(f"database: {current_revision(app.engine) or 'empty'}; needed: {head_revision()}")
 
 
@@ -125,6 +133,9 @@ def decisions(app: App, since: str | None, as_json: bool) -> None:
     Times are the school's (its [school] timezone). --json keeps every field, one object
     per line, for scripts.
     """
+    from daemon.services import reports
+    from daemon.store.db import transaction
+
     moment = _parse_since(since)
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=app.settings.tz)
@@ -163,6 +174,9 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
     Without a subcommand, lists them (school time); 'afilia outbox show ID' prints one mail
     decoded.
     """
+    from daemon.services import reports
+    from daemon.store.db import transaction
+
     if ctx.invoked_subcommand is not None:
         return
     app: App = ctx.obj
@@ -196,6 +210,9 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
 @click.pass_obj
 def outbox_show(app: App, mail_id: int) -> None:
     """One queued or sent mail, decoded: headers, delivery state, text part, attachments."""
+    from daemon.services import reports
+    from daemon.store.db import transaction
+
     with transaction(app.sessions) as session:
         found = reports.outbox_mail(session, mail_id, tz=app.settings.tz)
     if found is None:

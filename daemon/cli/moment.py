@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
 
 
 def acting_moment(app: App, value: str | None) -> datetime:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
-from daemon.config import AuthMethod, ImapSource, SmtpOutgoing, _ServerLogin
 from daemon.errors import ConfigError
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
+    from daemon.config import _ServerLogin
 
 
 def register(main: click.Group) -> None:
@@ -54,13 +57,10 @@ def status(app: App, as_json: bool) -> None:
     """Health from the database: mailboxes last read, outbox queue, today's decisions."""
     import json
 
-    from daemon.metrics import health_summary, render_summary
-    from daemon.store.db import require_current_schema
+    from daemon.health_summary import render_summary, status_summary
 
     settings = app.settings
-    require_current_schema(app.engine)
-    names = [m.name for m in settings.mailboxes]
-    summary = health_summary(app.sessions, datetime.now(UTC), settings.tz, names)
+    summary = status_summary(settings, datetime.now(UTC), lambda: app.engine)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
@@ -126,6 +126,8 @@ def auth_login(
 
 def _oauth_login(app: App, mailbox_name: str | None, for_smtp: bool) -> tuple[str, _ServerLogin]:
     """The login section to sign in for; the only OAuth2 one when none is named."""
+    from daemon.config import AuthMethod, ImapSource, SmtpOutgoing
+
     candidates: list[tuple[str, _ServerLogin]] = []
     for source in app.settings.mailboxes:
         if isinstance(source, ImapSource) and source.auth is not AuthMethod.PASSWORD:

@@ -14,37 +14,18 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
-from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
-from daemon.domain.calendar import local_date
-from daemon.domain.procedure_state import baja_pending
-from daemon.domain.review_replies import ReviewRef
-from daemon.services.digest import send_digest
-from daemon.services.procedure_actions import (
-    ActionReport,
-    load_cases,
-    mark_altas_done,
-    mark_altas_not_showing,
-    mark_altas_verified,
-    mark_bajas_done,
-    mark_reviewed,
-    pending_review,
-    record_delivered,
-    record_printed,
-    record_reposicion,
-    record_resello,
-    student_history,
-)
-from daemon.services.purge import apply_purge, plan_purge
-from daemon.services.reminders import Mailing, queue_notices, sweep
-from daemon.services.reports import local_time
-from daemon.services.terms import add_term, list_terms
-from daemon.store.db import require_current_schema, transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from daemon.bootstrap import App
+    from daemon.domain.review_replies import ReviewRef
+    from daemon.services.procedure_actions import ActionReport
 
 
 def register(main: click.Group) -> None:
@@ -96,6 +77,8 @@ def _apply(
     as_json: bool,
 ) -> None:
     """Run one staff action on these matrículas, in one transaction, and print its report."""
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -138,6 +121,9 @@ def term() -> None:
 @click.pass_obj
 def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
     """Add a term; reminders and SLAs count from its start."""
+    from daemon.services.terms import add_term
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         added = add_term(session, name, start.date(), end.date())
@@ -149,6 +135,8 @@ def term_add(app: App, name: str, start: datetime, end: datetime) -> None:
 def term_list(app: App) -> None:
     """The terms afilia knows, with their first and last days."""
     from daemon.cli.columns import table
+    from daemon.services.terms import list_terms
+    from daemon.store.db import require_current_schema, transaction
 
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -189,6 +177,8 @@ def altas() -> None:
 def altas_pending(app: App, now: str | None, as_csv: bool) -> None:
     """List students waiting for their alta."""
     from daemon.domain.digest import movements_csv
+    from daemon.services.procedure_actions import load_cases
+    from daemon.store.db import require_current_schema, transaction
 
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -226,6 +216,9 @@ def altas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Mark altas registered at IMSS; the notice waits for 'altas verified' (paso 5)."""
+    from daemon.services.procedure_actions import mark_altas_done
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -246,6 +239,10 @@ def altas_verified(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Altas seen on the IMSS portal (PAB-24 paso 5); each student gets the notice of alta."""
+    from daemon.services.procedure_actions import mark_altas_verified
+    from daemon.services.reminders import Mailing, queue_notices
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
@@ -268,6 +265,8 @@ def altas_not_showing(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Altas not on the IMSS portal after the wait: back to the altas to register."""
+    from daemon.services.procedure_actions import mark_altas_not_showing
+
     _apply(app, mark_altas_not_showing, _matriculas(matriculas, from_file), now, as_json)
 
 
@@ -276,7 +275,11 @@ def altas_not_showing(
 @click.pass_obj
 def altas_to_verify(app: App, now: str | None) -> None:
     """Registered altas due for the check on the IMSS portal (paso 5)."""
+    from daemon.domain.calendar import local_date
     from daemon.domain.portal_check import portal_check_on
+    from daemon.services.procedure_actions import load_cases
+    from daemon.services.reminders import Mailing
+    from daemon.store.db import require_current_schema, transaction
 
     moment = acting_moment(app, now)
     today = local_date(moment, app.settings.tz)
@@ -324,6 +327,9 @@ def bajas() -> None:
 def bajas_pending(app: App, as_csv: bool) -> None:
     """Insured students now on leave, withdrawn, or asking for their baja."""
     from daemon.domain.digest import movements_csv
+    from daemon.domain.procedure_state import baja_pending
+    from daemon.services.procedure_actions import load_cases
+    from daemon.store.db import require_current_schema, transaction
 
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -356,6 +362,8 @@ def bajas_done(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Mark bajas done at IMSS."""
+    from daemon.services.procedure_actions import mark_bajas_done
+
     rules = app.policy.procedure
 
     def mark(session: Session, matriculas: Sequence[str], **kwargs: Any) -> ActionReport:
@@ -377,6 +385,9 @@ def credenciales() -> None:
 @click.pass_obj
 def credenciales_pending(app: App) -> None:
     """The print queue, then printed cards not yet collected."""
+    from daemon.services.procedure_actions import load_cases
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         cases = load_cases(session, app.settings.tz)
@@ -440,6 +451,10 @@ def credenciales_printed(
     place: str,
 ) -> None:
     """Record a printed batch; each student gets the pickup notice."""
+    from daemon.services.procedure_actions import record_printed
+    from daemon.services.reminders import Mailing, queue_notices
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     wanted = None if whole_queue else _matriculas(matriculas, from_file)
@@ -468,6 +483,8 @@ def credenciales_delivered(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Record deliveries in the FOR-24-02 log."""
+    from daemon.services.procedure_actions import record_delivered
+
     _apply(app, record_delivered, _matriculas(matriculas, from_file), now, as_json)
 
 
@@ -479,6 +496,8 @@ def credenciales_resellada(
 ) -> None:
     """Record re-stamped cards (resello) for this term (2nd term on, ACTIVO or ESTADÍA)."""
     from daemon.services.calendar_settings import business_calendar
+    from daemon.services.procedure_actions import record_resello
+    from daemon.store.db import require_current_schema, transaction
 
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
@@ -502,6 +521,8 @@ def credenciales_reposicion(
     app: App, matriculas: tuple[str, ...], from_file: Path | None, now: str | None, as_json: bool
 ) -> None:
     """Record a paid replacement of a lost or stolen card: it goes back to the print queue."""
+    from daemon.services.procedure_actions import record_reposicion
+
     _apply(app, record_reposicion, _matriculas(matriculas, from_file), now, as_json)
 
 
@@ -527,6 +548,8 @@ def review_list(app: App, now: str | None, as_json: bool) -> None:
     from daemon.domain.digest import review_outcomes
     from daemon.domain.review_items import reason_of
     from daemon.services import intake_review, review_mails
+    from daemon.services.procedure_actions import pending_review
+    from daemon.store.db import require_current_schema, transaction
 
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
@@ -588,6 +611,8 @@ def review_list(app: App, now: str | None, as_json: bool) -> None:
 
 
 def _review_ref(value: str) -> ReviewRef:
+    from daemon.domain.review_replies import ReviewRef
+
     text = value.strip().lstrip("#").upper()
     quarantined = text.startswith("C")
     digits = text[1:] if quarantined else text
@@ -607,6 +632,8 @@ def _review_ref(value: str) -> ReviewRef:
 @click.pass_obj
 def review_show(app: App, item_id: str, out: Path | None) -> None:
     """One review item: the student, the reason, the fields read, the words to settle it."""
+    from daemon.store.db import require_current_schema, transaction
+
     ref = _review_ref(item_id)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -682,6 +709,7 @@ def review_settle(
     OTRA INSTITUCIÓN, NUEVA CONSTANCIA, NO ES ALUMNO or REVISADO (accents optional)."""
     from daemon.domain.review_replies import ReviewWord, parse_review_reply
     from daemon.services.review_settlement import settle_review
+    from daemon.store.db import require_current_schema, transaction
 
     ref = _review_ref(item_id)
     answer = parse_review_reply(" ".join(word))
@@ -725,6 +753,8 @@ def review_settle(
 def review_done(app: App, who: tuple[str, ...], now: str | None, as_json: bool) -> None:
     """Take students (matrícula) or senders (address) off the review queue."""
     from daemon.domain.digest import review_outcomes
+    from daemon.services.procedure_actions import mark_reviewed
+    from daemon.store.db import require_current_schema, transaction
 
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
@@ -750,6 +780,10 @@ def review_done(app: App, who: tuple[str, ...], now: str | None, as_json: bool) 
 @click.pass_obj
 def student(app: App, matricula: str, as_json: bool) -> None:
     """The whole history of one student: decisions, staff actions, mails."""
+    from daemon.services.procedure_actions import load_cases, student_history
+    from daemon.services.reports import local_time
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         events = student_history(session, matricula)
@@ -780,11 +814,13 @@ def student(app: App, matricula: str, as_json: bool) -> None:
 @click.pass_obj
 def reminders(app: App, now: str | None, dry_run: bool) -> None:
     """Run the reminder sweep for a moment (default: now)."""
+    from daemon.services.reminders import Mailing, sweep_in_chunks
+    from daemon.store.db import require_current_schema
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
-    with transaction(app.sessions) as session:
-        due = sweep(session, mailing, moment, dry_run=dry_run)
+    due = sweep_in_chunks(app.sessions, mailing, moment, dry_run=dry_run)
     from daemon.cli.columns import table
 
     if due:
@@ -809,6 +845,11 @@ def reminders(app: App, now: str | None, dry_run: bool) -> None:
 @click.pass_obj
 def digest(app: App, now: str | None, dry_run: bool) -> None:
     """Build the staff digest for a moment and queue it (or print it with --dry-run)."""
+    from daemon.domain.calendar import local_date
+    from daemon.services.digest import send_digest
+    from daemon.services.reminders import Mailing
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     mailing = Mailing.from_app(app, moment)
@@ -837,6 +878,9 @@ def _base(app: App, today: date) -> dict[str, object]:
 @click.pass_obj
 def purge(app: App, now: str | None, dry_run: bool) -> None:
     """Apply retention: FOR-24-01 waivers, FOR-24-02 delivery log, raw mails."""
+    from daemon.services.purge import apply_purge, plan_purge
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -862,7 +906,9 @@ def carnets_export(app: App) -> None:
     """CSV of students with a carnet on file (e.g. for a field trip list)."""
     from sqlalchemy import func, select
 
+    from daemon.domain.calendar import local_date
     from daemon.domain.outcomes import Outcome
+    from daemon.store.db import require_current_schema, transaction
     from daemon.store.schema import DecisionRow, StudentRow
 
     require_current_schema(app.engine)

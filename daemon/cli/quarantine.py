@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
-from daemon.logging_setup import configure_logging
-from daemon.services import quarantine as shunt
-from daemon.store.db import require_current_schema, transaction
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
 
 
 def register(main: click.Group) -> None:
@@ -29,6 +28,9 @@ def quarantine() -> None:
 @click.pass_obj
 def quarantine_list(app: App, include_resolved: bool, as_json: bool) -> None:
     """Quarantined mails, oldest first: id, when, sender, error class and reason."""
+    from daemon.services import quarantine as shunt
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     tz = app.settings.tz
     with transaction(app.sessions) as session:
@@ -77,7 +79,10 @@ def quarantine_retry(app: App, ids: tuple[int, ...]) -> None:
     """Decide quarantined mails again from their kept bytes (after an upgrade that fixes
     the cause). The reply is queued; the running daemon (or the next 'afilia run --once')
     sends it. Exit status 1 when a mail failed again (it stays in quarantine)."""
+    from daemon.logging_setup import configure_logging
+    from daemon.services import quarantine as shunt
     from daemon.services.ingest import ingest_one
+    from daemon.store.db import require_current_schema, transaction
 
     settings = app.settings
     configure_logging(settings.logging.level, settings.logging.format)

@@ -4,17 +4,14 @@ delivery log of a credential batch (``afilia credenciales log``), both as XLSX f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
-from daemon.cli.procedure import credenciales
-from daemon.domain.calendar import local_date
-from daemon.services.calendar_settings import business_calendar
-from daemon.services.delivery_log import list_batches, load_delivery_log, write_delivery_log
-from daemon.services.term_report import build_term_report, write_term_report
-from daemon.store.db import require_current_schema, transaction
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
 
 _NOW = click.option("--now", metavar="DATETIME", help="Act as of this moment (ISO; tests).")
 _OUT = click.option(
@@ -28,6 +25,8 @@ _OUT = click.option(
 
 def register(main: click.Group) -> None:
     """Add ``report`` to ``afilia`` and ``log`` to ``afilia credenciales``."""
+    from daemon.cli.procedure import credenciales
+
     main.add_command(report)
     credenciales.add_command(credenciales_log)
     credenciales.add_command(credenciales_batches)
@@ -46,6 +45,11 @@ def report() -> None:
 def report_term(app: App, term_name: str | None, out: Path, now: str | None) -> None:
     """Term report for Rectoría: altas and credentials in time and late, the salidas no
     conformes with their corrective actions, and the section 6 indicator."""
+    from daemon.domain.calendar import local_date
+    from daemon.services.calendar_settings import business_calendar
+    from daemon.services.term_report import build_term_report, write_term_report
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -74,6 +78,10 @@ def report_term(app: App, term_name: str | None, out: Path, now: str | None) -> 
 @click.pass_obj
 def credenciales_log(app: App, batch_id: int, out: Path, now: str | None) -> None:
     """Print the FOR-24-02 delivery log of a printed batch, to sign at the counter."""
+    from daemon.domain.calendar import local_date
+    from daemon.services.delivery_log import load_delivery_log, write_delivery_log
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
@@ -93,6 +101,9 @@ def credenciales_log(app: App, batch_id: int, out: Path, now: str | None) -> Non
 def credenciales_batches(app: App) -> None:
     """Printed batches (id, printed, pickup days, place, cards, delivered): the ids that
     'afilia credenciales log' takes."""
+    from daemon.services.delivery_log import list_batches
+    from daemon.store.db import require_current_schema, transaction
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         batches = list_batches(session, app.settings.tz)

@@ -9,16 +9,15 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
-from daemon.bootstrap import App
 from daemon.cli.moment import acting_moment
-from daemon.roster_file import read_roster
-from daemon.services.roster_import import RosterImportReport, import_roster
-from daemon.store.db import require_current_schema, transaction
-from daemon.store.schema import StudentRow, TermRow
+
+if TYPE_CHECKING:
+    from daemon.bootstrap import App
+    from daemon.services.roster_import import RosterImportReport
 
 _PROGRESS_FROM_ROWS = 5000  # smaller files finish before anyone wonders
 _LISTED_STATUS_CHANGES = 50
@@ -56,6 +55,10 @@ def import_command(
     Without --term, students are linked to the term whose dates contain today.
     Exit status 0 even when rows were rejected; 2 when the file cannot be read.
     """
+    from daemon.roster_file import read_roster
+    from daemon.services.roster_import import import_roster
+    from daemon.store.db import require_current_schema, transaction
+
     moment = acting_moment(app, now)
     require_current_schema(app.engine)
     started = time.monotonic()
@@ -151,6 +154,11 @@ def describe(report: RosterImportReport, today: date) -> str:
 @click.pass_obj
 def show(app: App, matricula: str, as_json: bool) -> None:
     """Print what the roster says about one student."""
+    from sqlalchemy import select
+
+    from daemon.store.db import require_current_schema, transaction
+    from daemon.store.schema import StudentRow, TermRow
+
     require_current_schema(app.engine)
     with transaction(app.sessions) as session:
         row = session.get(StudentRow, matricula.strip().upper())

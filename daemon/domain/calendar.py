@@ -12,9 +12,8 @@ from __future__ import annotations
 import calendar as _gregorian
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from daemon.domain.policy import MovementDays, Policy
 
@@ -23,11 +22,19 @@ _WEEKEND = (5, 6)
 
 class BusinessCalendar:
     """Which dates are días hábiles. Immutable once built; safe to share between threads
-    after ``warm`` (the holidays package fills years lazily on first lookup)."""
+    after ``warm`` (the holidays package fills years lazily on first lookup).
+
+    Answers are memoised: a sweep asks the same few questions for every student of a term
+    (``add(term start, 15)``), so each is counted once.
+    """
 
     def __init__(self, non_working_days: Iterable[date] = (), *, federal: bool = True) -> None:
+        import holidays  # 0.9 s to import: only when a calendar is built, not for --help
+
         self._school_days_off = frozenset(non_working_days)
         self._federal = holidays.country_holidays("MX") if federal else None
+        self.is_business_day = lru_cache(maxsize=8192)(self._is_business_day)
+        self.add = lru_cache(maxsize=8192)(self._add)
 
     def warm(self, years: Iterable[int]) -> BusinessCalendar:
         if self._federal is not None:
@@ -36,6 +43,9 @@ class BusinessCalendar:
         return self
 
     def is_business_day(self, day: date) -> bool:
+        return self._is_business_day(day)  # replaced by its memoised form in __init__
+
+    def _is_business_day(self, day: date) -> bool:
         if day.weekday() in _WEEKEND or day in self._school_days_off:
             return False
         return self._federal is None or day not in self._federal
@@ -58,6 +68,9 @@ class BusinessCalendar:
 
         "Within 15 business days of term start" means on or before ``add(start, 15)``.
         """
+        return self._add(start, days)  # replaced by its memoised form in __init__
+
+    def _add(self, start: date, days: int) -> date:
         step = timedelta(days=1 if days >= 0 else -1)
         day, left = start, abs(days)
         while left:

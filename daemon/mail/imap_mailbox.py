@@ -19,7 +19,7 @@ import select
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
@@ -247,14 +247,22 @@ class ImapMailbox:
         A ref from before a UIDVALIDITY change names nothing any more: PermanentError; the
         ingest finds the mail again (by its Message-ID) under its new UID.
         """
+        self.mark_processed_many([ref])
+
+    def mark_processed_many(self, refs: Sequence[MailRef]) -> None:
+        """Move a batch of decided mails with one UID MOVE (or one COPY + STORE + EXPUNGE):
+        one round trip per batch, whose cost grows with the folder's size, not one per mail."""
+        if not refs:
+            return
         client = self._connected()
-        if ref.uidvalidity != self._uidvalidity:
-            raise PermanentError(
-                f"UIDVALIDITY of {ref.folder} changed ({ref.uidvalidity} -> {self._uidvalidity})"
-            )
-        uid = int(ref.uid_key)
+        for ref in refs:
+            if ref.uidvalidity != self._uidvalidity:
+                raise PermanentError(
+                    f"UIDVALIDITY of {ref.folder} changed "
+                    f"({ref.uidvalidity} -> {self._uidvalidity})"
+                )
         target = self._processed or self._ensure_processed_folder(client)
-        self._move(client, uid, target)
+        self._move(client, [int(ref.uid_key) for ref in refs], target)
 
     def quarantine(self, ref: MailRef) -> None:
         """Move the mail to the quarantine folder, creating it if it is missing."""
@@ -268,21 +276,22 @@ class ImapMailbox:
         except (IMAPClientError, OSError) as err:
             self._fail(err, "creating the quarantine folder")
         self._quarantine = target
-        self._move(client, int(ref.uid_key), target)
+        self._move(client, [int(ref.uid_key)], target)
 
-    def _move(self, client: IMAPClient, uid: int, target: str) -> None:
+    def _move(self, client: IMAPClient, uids: list[int], target: str) -> None:
         try:
             if client.has_capability("MOVE"):
-                client.move([uid], target)
+                client.move(uids, target)
                 return
-            client.copy([uid], target)
-            client.add_flags([uid], [DELETED], silent=True)
+            client.copy(uids, target)
+            client.add_flags(uids, [DELETED], silent=True)
             if client.has_capability("UIDPLUS"):
-                client.uid_expunge([uid])
+                client.uid_expunge(uids)
             # Without UIDPLUS the mail stays flagged \Deleted: a plain EXPUNGE would also
             # remove what a person deleted; pending() skips \Deleted mail.
         except (IMAPClientError, OSError) as err:
-            self._fail(err, f"moving UID {uid} to {target}")
+            shown = ",".join(str(uid) for uid in uids)
+            self._fail(err, f"moving UID {shown} to {target}")
 
     def wait_for_new(self, timeout: float, stop: threading.Event) -> bool:
         """IDLE (restarted every ``idle_restart_seconds``) or poll; reconnects with backoff.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,6 +106,10 @@ class MaildirMailbox:
     def mark_processed(self, ref: MailRef) -> None:
         """Move the mail into ``.procesados/cur``; a mail already gone is already done."""
         self._move(ref, self.processed_path)
+
+    def mark_processed_many(self, refs: Sequence[MailRef]) -> None:
+        for ref in refs:
+            self._move(ref, self.processed_path)
 
     def quarantine(self, ref: MailRef) -> None:
         """Move the mail into ``.cuarentena/cur`` (recreated if someone removed it)."""

@@ -70,6 +70,10 @@ class Mailbox(Protocol):
         """Move the mail out of the watched folder (or flag it when MOVE is missing)."""
         ...
 
+    def mark_processed_many(self, refs: Sequence[MailRef]) -> None:
+        """``mark_processed`` for a batch of decided mails, in one server round trip."""
+        ...
+
     def quarantine(self, ref: MailRef) -> None:
         """Move the mail to the quarantine folder (created if missing): it failed, staff
         will look at it, and the next pass must not pick it up again."""

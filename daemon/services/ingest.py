@@ -68,6 +68,7 @@ class Intake:
     staff_handler: Callable[..., None] | None = None
     next_movement: Callable[[date], date | None] = field(default=lambda _today: None)
     metrics: Metrics | None = None
+    on_decided: Callable[[], None] | None = None  # after each commit (wakes the outbox)
 
 
 @dataclass
@@ -221,8 +222,7 @@ def _decide_batch(
                 if stop.is_set():
                     break
                 continue
-            mailbox.mark_processed(fetched.ref)
-            decided.append(fetched)
+            decided.append(fetched)  # moved with the whole batch, below
             if outcome is None:
                 report.already_done += 1
             else:
@@ -231,7 +231,9 @@ def _decide_batch(
             if stop.is_set():
                 break
     finally:
-        _record_moves(intake, decided)
+        # Every mail here is committed: one server move for the batch (a crash before it
+        # leaves them in the inbox, and the next pass finds them recorded and moves them).
+        _finish_moves(mailbox, intake, decided)
 
 
 def _quarantine(
@@ -327,8 +329,8 @@ def _message_row(session: Session, ref: MailRef) -> InboundMessageRow | None:
 
 
 def _finish_moves(mailbox: Mailbox, intake: Intake, mails: list[FetchedMail]) -> None:
-    for fetched in mails:
-        mailbox.mark_processed(fetched.ref)
+    if mails:
+        mailbox.mark_processed_many([fetched.ref for fetched in mails])
     _record_moves(intake, mails)
 
 
@@ -367,6 +369,8 @@ def _decide_and_store(fetched: FetchedMail, parsed: _Parsed, intake: Intake) -> 
     except IntegrityError:
         log.info("message_taken_by_another_worker", uid=fetched.ref.uid_key)
         return None
+    if intake.on_decided is not None:
+        intake.on_decided()
     primary = decided[_primary(decided)]
     if intake.metrics is not None:
         intake.metrics.message_decided(str(primary.decision.outcome))

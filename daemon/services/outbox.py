@@ -3,12 +3,18 @@
 Rows are written in the same transaction as the decision (or reminder, or digest) that
 caused them, with the exact bytes to send and a Message-ID derived from their unique key.
 One loop sends them: a resend after a crash between the server's 250 and our commit sends
-the same bytes, so mail clients show it once. Transient failures back off exponentially;
-permanent ones (5xx, refused recipient) are marked failed for the digest.
+the same bytes, so mail clients show it once. A sender holds the rows it sends under a short
+lease on the database's clock, renewed by a heartbeat while it is alive and sending: rows
+of a killed sender are free again within ``LEASE_SECONDS``. Transient failures back off
+exponentially; permanent ones (5xx, refused recipient) are marked failed for the digest.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +29,7 @@ from daemon.config import OutgoingSettings, Settings
 from daemon.domain.policy import Policy
 from daemon.errors import TransientError
 from daemon.mail.ports import DeliveryResult, Mailer, OutgoingMail
-from daemon.store.db import transaction
+from daemon.store.db import database_now, transaction
 from daemon.store.schema import OutboxRow
 
 if TYPE_CHECKING:
@@ -31,7 +37,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("afilia.outbox")
 
-CLAIM_SECONDS = 300
+LEASE_SECONDS = 5.0  # a claim lapses this long after the claimer's last heartbeat
+HEARTBEAT_SECONDS = 1.5  # how often a live claimer renews its lease while it sends
 
 
 class Purpose(StrEnum):
@@ -69,11 +76,54 @@ def queue_mail(
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bool:
     """Render, compose and store one mail; False when ``dedupe_key`` was already queued."""
-    from daemon.mail.compose import base_context, build_message, make_message_id
-
     exists = session.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == dedupe_key))
     if exists is not None:
         return False
+    session.add(
+        OutboxRow(
+            **compose_mail(
+                renderer=renderer,
+                settings=settings,
+                policy=policy,
+                purpose=purpose,
+                template=template,
+                context=context,
+                recipient=recipient,
+                dedupe_key=dedupe_key,
+                now=now,
+                matricula=matricula,
+                decision_pk=decision_pk,
+                in_reply_to=in_reply_to,
+                references=references,
+                attachments=attachments,
+            )
+        )
+    )
+    session.flush()
+    return True
+
+
+def compose_mail(
+    *,
+    renderer: Renderer,
+    settings: Settings,
+    policy: Policy,
+    purpose: Purpose,
+    template: str,
+    context: Mapping[str, Any],
+    recipient: str,
+    dedupe_key: str,
+    now: datetime,
+    matricula: str | None = None,
+    decision_pk: int | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> dict[str, Any]:
+    """The outbox row of one mail, rendered and composed, not stored: no database needed,
+    so a caller queueing many composes them outside its write transaction."""
+    from daemon.mail.compose import base_context, build_message, make_message_id
+
     today = now.astimezone(settings.tz).date()
     rendered = renderer.render(template, {**base_context(policy, today), **context})
     domain = settings.school.address.rpartition("@")[2] or "afilia.invalid"
@@ -90,26 +140,51 @@ def queue_mail(
         attachments=attachments,
         date=now.astimezone(settings.tz),  # the Date students read: the school's clock
     )
-    session.add(
-        OutboxRow(
-            message_id=message_id,
-            dedupe_key=dedupe_key,
-            purpose=str(purpose),
-            template=template,
-            recipient=recipient,
-            subject=rendered.subject,
-            raw=raw,
-            status=Status.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            created_at=now,
-            decision_pk=decision_pk,
-            matricula=matricula,
-        )
+    return {
+        "message_id": message_id,
+        "dedupe_key": dedupe_key,
+        "purpose": str(purpose),
+        "template": template,
+        "recipient": recipient,
+        "subject": rendered.subject,
+        "raw": raw,
+        "status": str(Status.PENDING),
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+        "decision_pk": decision_pk,
+        "matricula": matricula,
+    }
+
+
+def queue_composed(session: Session, mails: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Store composed mails (``compose_mail``) in one statement; the dedupe keys stored.
+
+    A key already queued is skipped, here or by the database (ON CONFLICT DO NOTHING, for
+    a key another process queued meanwhile): re-running never queues a mail twice.
+    """
+    if not mails:
+        return []
+    keys = [m["dedupe_key"] for m in mails]
+    stored = set(
+        session.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys)))
     )
-    session.flush()
-    return True
+    fresh: dict[str, Mapping[str, Any]] = {}
+    for mail in mails:
+        if mail["dedupe_key"] not in stored:
+            fresh.setdefault(mail["dedupe_key"], mail)
+    if fresh:
+        session.execute(_insert_ignoring_duplicates(session), list(fresh.values()))
+    return list(fresh)
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(OutboxRow).on_conflict_do_nothing()
 
 
 def replies_sent_recently(session: Session, recipient: str, now: datetime) -> int:
@@ -158,16 +233,25 @@ def _budget(session: Session, limits: OutgoingSettings, now: datetime) -> int:
     )
 
 
-def _claim(sessions: sessionmaker[Session], limit: int, now: datetime) -> list[OutboxRow]:
-    """Take due rows for this worker; a second worker skips them (FOR UPDATE SKIP LOCKED)."""
+def claimer_id() -> str:
+    """Who holds a lease: host, process and a random part (two senders in one process)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _claim(
+    sessions: sessionmaker[Session], limit: int, now: datetime, claimer: str | None = None
+) -> list[OutboxRow]:
+    """Take due rows for this sender under a lease; a second sender skips them (FOR UPDATE
+    SKIP LOCKED on PostgreSQL, the write lock on SQLite) until the lease lapses."""
     with transaction(sessions) as session:
+        clock = database_now(session)
         rows = list(
             session.scalars(
                 select(OutboxRow)
                 .where(
                     OutboxRow.status == Status.PENDING,
                     OutboxRow.next_attempt_at <= now,
-                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < clock),
                 )
                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
                 .limit(limit)
@@ -175,8 +259,67 @@ def _claim(sessions: sessionmaker[Session], limit: int, now: datetime) -> list[O
             )
         )
         for row in rows:
-            row.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+            row.claimed_until = clock + timedelta(seconds=LEASE_SECONDS)
+            row.claimed_by = claimer or claimer_id()
         return rows
+
+
+def renew_lease(sessions: sessionmaker[Session], ids: Sequence[int], claimer: str) -> int:
+    """Extend this claimer's lease on its rows still pending; how many it still holds."""
+    with transaction(sessions) as session:
+        clock = database_now(session)
+        result = session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(ids),
+                OutboxRow.claimed_by == claimer,
+                OutboxRow.status == Status.PENDING,
+            )
+            .values(claimed_until=clock + timedelta(seconds=LEASE_SECONDS))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def held_elsewhere(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Due rows under another sender's lease that has not lapsed (it may still send them)."""
+    with transaction(sessions) as session:
+        clock = database_now(session)
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(
+                    OutboxRow.status == Status.PENDING,
+                    OutboxRow.next_attempt_at <= now,
+                    OutboxRow.claimed_until >= clock,
+                )
+            )
+            or 0
+        )
+
+
+class _Heartbeat:
+    """Renews a lease every ``HEARTBEAT_SECONDS`` from a small thread while a batch is sent."""
+
+    def __init__(self, sessions: sessionmaker[Session], ids: Sequence[int], claimer: str) -> None:
+        self._sessions, self._ids, self._claimer = sessions, list(ids), claimer
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="outbox-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(HEARTBEAT_SECONDS):
+            try:
+                renew_lease(self._sessions, self._ids, self._claimer)
+            except Exception as err:  # a missed beat only shortens the lease; keep sending
+                log.warning("outbox_heartbeat_failed", error=str(err)[:200])
 
 
 def send_due(
@@ -192,9 +335,21 @@ def send_due(
         budget = _budget(session, limits, now)
     if budget == 0:
         return SendReport(throttled=True)
-    rows = _claim(sessions, min(budget, batch_size), now)
+    claimer = claimer_id()
+    rows = _claim(sessions, min(budget, batch_size), now, claimer)
     if not rows:
         return SendReport()
+    with _Heartbeat(sessions, [row.id for row in rows], claimer):
+        return _deliver(sessions, mailer, rows, limits, now)
+
+
+def _deliver(
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    rows: list[OutboxRow],
+    limits: OutgoingSettings,
+    now: datetime,
+) -> SendReport:
     mails = [
         OutgoingMail(
             message_id=row.message_id,
@@ -230,7 +385,11 @@ def _record(
     with transaction(sessions) as session:
         for row, result in zip(rows, results, strict=True):
             attempts = row.attempts + 1
-            values: dict[str, Any] = {"attempts": attempts, "claimed_until": None}
+            values: dict[str, Any] = {
+                "attempts": attempts,
+                "claimed_until": None,
+                "claimed_by": None,
+            }
             if result.delivered:
                 values |= {"status": Status.SENT, "sent_at": now, "last_error": ""}
                 sent += 1

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from daemon.domain.calendar import BusinessCalendar, local_date
@@ -41,7 +41,7 @@ from daemon.store.procedure import (
     CredentialPrintRow,
     ProcedureActionRow,
 )
-from daemon.store.roster import to_student
+from daemon.store.roster import STUDENT_COLUMNS, to_student
 from daemon.store.schema import (
     AuditRow,
     DecisionRow,
@@ -52,6 +52,7 @@ from daemon.store.schema import (
 )
 
 _TRACKED = ON_FILE | {Outcome.BAJA_REQUESTED}
+_CASE_COLUMNS = (*STUDENT_COLUMNS, "term_id", "created_at")
 
 
 @dataclass
@@ -88,7 +89,9 @@ def load_cases(
     """One case per rostered student (or only those named), from decisions and actions."""
     wanted = None if matriculas is None else sorted(set(matriculas))
     terms = {t.id: t for t in load_terms(session)}
-    students = select(StudentRow)
+    # Plain rows of the columns a case needs, through the connection: no ORM instances
+    # nor ORM result processing for a roster of 50,000 (the reminder sweep reads it all).
+    students = select(*(StudentRow.__table__.c[name] for name in _CASE_COLUMNS))
     decisions = (
         select(
             DecisionRow.matricula,
@@ -114,8 +117,9 @@ def load_cases(
         decisions = decisions.where(DecisionRow.matricula.in_(wanted))
         actions = actions.where(ProcedureActionRow.matricula.in_(wanted))
         prints = prints.where(CredentialPrintRow.matricula.in_(wanted))
+    connection = session.connection()
     by_student_decisions: dict[str, list[Any]] = defaultdict(list)
-    for row in session.execute(decisions):
+    for row in connection.execute(decisions):
         by_student_decisions[row.matricula].append(row)
     by_student_actions: dict[str, list[ProcedureActionRow]] = defaultdict(list)
     for action in session.scalars(actions):
@@ -124,23 +128,22 @@ def load_cases(
     for matricula, batch in session.execute(prints):
         printed[matricula] = batch
     cases = []
-    for row in session.scalars(students.order_by(StudentRow.matricula)):
+    for row in connection.execute(students.order_by(StudentRow.matricula)):
         term = terms.get(row.term_id) if row.term_id is not None else None
-        cases.append(
-            _case(
-                row,
-                term,
-                by_student_decisions.get(row.matricula, []),
-                by_student_actions.get(row.matricula, []),
-                printed.get(row.matricula),
-                tz,
-            )
+        decided, acted = (
+            by_student_decisions.get(row.matricula),
+            by_student_actions.get(row.matricula),
         )
+        batch = printed.get(row.matricula)
+        if not decided and not acted and batch is None:  # most of a roster: nothing yet
+            cases.append(StudentCase(to_student(row), term, local_date(row.created_at, tz)))
+            continue
+        cases.append(_case(row, term, decided or [], acted or [], batch, tz))
     return cases
 
 
 def _case(
-    row: StudentRow,
+    row: StudentRow | Row[Any],
     term: Term | None,
     decisions: Sequence[Any],
     actions: Sequence[ProcedureActionRow],

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Settings
 from daemon.domain.calendar import BusinessCalendar, local_date, next_movement_date
 from daemon.domain.policy import Policy
 from daemon.domain.reminders import NOTICES, Reminder, due_reminders
 from daemon.services.calendar_settings import business_calendar
-from daemon.services.outbox import Purpose, queue_mail
+from daemon.services.outbox import Purpose, compose_mail, queue_composed
 from daemon.services.procedure_actions import load_cases
-from daemon.store.db import transaction
+from daemon.store.db import reading, transaction
 from daemon.store.schema import OutboxRow
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("afilia.reminders")
 
 _STUDENT_PURPOSES = (str(Purpose.REMINDER), str(Purpose.NOTICE))
+SWEEP_CHUNK = 200  # mails per write transaction (composed before it begins)
 
 
 @dataclass(frozen=True)
@@ -98,28 +99,33 @@ def reminder_context(reminder: Reminder, mailing: Mailing, today: date) -> dict[
     }
 
 
-def queue_reminders(
-    session: Session, reminders: Sequence[Reminder], mailing: Mailing, now: datetime
-) -> int:
+def compose_reminders(
+    reminders: Sequence[Reminder], mailing: Mailing, now: datetime
+) -> list[dict[str, Any]]:
+    """The outbox rows of these reminders, composed without touching the database."""
     today = local_date(now, mailing.settings.tz)
-    queued = 0
-    for reminder in reminders:
-        purpose = Purpose.NOTICE if reminder.kind in NOTICES else Purpose.REMINDER
-        if queue_mail(
-            session,
+    return [
+        compose_mail(
             renderer=mailing.renderer,
             settings=mailing.settings,
             policy=mailing.policy,
-            purpose=purpose,
+            purpose=Purpose.NOTICE if reminder.kind in NOTICES else Purpose.REMINDER,
             template=reminder.template,
             context=reminder_context(reminder, mailing, today),
             recipient=reminder.case.student.reply_address(),
             dedupe_key=reminder.key,
             now=now,
             matricula=reminder.matricula,
-        ):
-            queued += 1
-    return queued
+        )
+        for reminder in reminders
+    ]
+
+
+def queue_reminders(
+    session: Session, reminders: Sequence[Reminder], mailing: Mailing, now: datetime
+) -> int:
+    """Queue these reminders in the caller's transaction; how many were not queued before."""
+    return len(queue_composed(session, compose_reminders(reminders, mailing, now)))
 
 
 def due_now(
@@ -140,12 +146,42 @@ def due_now(
 def sweep(
     session: Session, mailing: Mailing, now: datetime, *, dry_run: bool = False
 ) -> list[Reminder]:
-    """Queue (or, dry, only list) every mail due at ``now``; quiet hours hold everything."""
+    """Queue (or, dry, only list) every mail due at ``now`` in the caller's transaction;
+    quiet hours hold everything. For a whole roster, ``sweep_in_chunks``."""
     if in_quiet_hours(now, mailing.settings):
         return []
     due = due_now(session, mailing, now)
     if not dry_run:
         queue_reminders(session, due, mailing, now)
+    return due
+
+
+def sweep_in_chunks(
+    sessions: sessionmaker[Session],
+    mailing: Mailing,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    chunk: int | None = None,
+) -> list[Reminder]:
+    """The sweep over a whole roster without holding the write lock: decide once on a
+    read-only snapshot (a pure function of what it loaded), compose each chunk of mails
+    outside any transaction, then store it in a short transaction of its own.
+
+    Interrupted between chunks, the next sweep finds the stored keys among the sent ones
+    and decides only the rest; a key stored meanwhile is skipped (``queue_composed``).
+    """
+    if in_quiet_hours(now, mailing.settings):
+        return []
+    with reading(sessions) as session:
+        due = due_now(session, mailing, now)
+    if dry_run:
+        return due
+    size = chunk or SWEEP_CHUNK
+    for start in range(0, len(due), size):
+        composed = compose_reminders(due[start : start + size], mailing, now)
+        with transaction(sessions) as session:
+            queue_composed(session, composed)
     return due
 
 
@@ -160,8 +196,7 @@ def queue_notices(
 def run_reminder_sweep(app: App, now: datetime) -> int:
     """The daemon's 15-minute job; returns how many mails it queued."""
     mailing = Mailing.from_app(app, now)
-    with transaction(app.sessions) as session:
-        due = sweep(session, mailing, now)
+    due = sweep_in_chunks(app.sessions, mailing, now)
     if due:
         log.info("reminders_queued", count=len(due), kinds=sorted({str(r.kind) for r in due}))
     return len(due)

@@ -5,20 +5,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.errors import SchemaOutOfDateError, TransientError
+from daemon.store.revision import MIGRATIONS_DIR, check_revision, head_revision
 
-if TYPE_CHECKING:  # Alembic is imported when used: it costs half a second at CLI start
+__all__ = ["MIGRATIONS_DIR", "check_revision", "head_revision"]
+
+if TYPE_CHECKING:  # Alembic and the ORM are imported when used: 'afilia status' needs neither
     from alembic.config import Config as AlembicConfig
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
@@ -49,12 +52,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "afilia_read_only"  # execution option of ``reading`` sessions
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Writers queue on the lock at BEGIN instead of failing mid-transaction on upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A ``reading`` unit of work takes a snapshot instead (WAL): it neither waits for the
+    # write lock nor holds it, however long it reads.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -78,6 +91,34 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work (a consistent snapshot), rolled back at the end.
+
+    For long reads (the reminder sweep's decision over the whole roster, the digest): on
+    SQLite they would otherwise hold the single write lock for as long as they read.
+    """
+    session = factory(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    except OperationalError as err:
+        raise TransientError(f"database unavailable: {err.orig}") from err
+    finally:
+        session.rollback()
+        session.close()
+
+
+def database_now(session: Session) -> datetime:
+    """The database server's clock (UTC): the one clock every afilia process shares, for
+    leases that several processes, maybe on several hosts, compare."""
+    if session.get_bind().dialect.name == "sqlite":
+        text = session.execute(sql_text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar()
+        return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    moment = session.execute(sql_text("SELECT clock_timestamp()")).scalar()
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
+
+
 def alembic_config(engine: Engine) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
@@ -87,20 +128,17 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
-    assert head is not None
-    return head
-
-
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The schema revision recorded in the database (Alembic's table), None when empty."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        versions = connection.execute(sql_text("SELECT version_num FROM alembic_version")).all()
+    if len(versions) > 1:
+        raise SchemaOutOfDateError(
+            f"the database has several schema heads: {sorted(v[0] for v in versions)}"
+        )
+    return versions[0][0] if versions else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -114,9 +152,4 @@ def require_current_schema(engine: Engine) -> None:
         current = current_revision(engine)
     except SQLAlchemyError as err:
         raise TransientError(f"cannot reach the database: {err}") from err
-    head = head_revision()
-    if current != head:
-        shown = current or "empty database"
-        raise SchemaOutOfDateError(
-            f"database schema is at {shown}, this afilia needs {head}: run 'afilia db upgrade'"
-        )
+    check_revision(current)

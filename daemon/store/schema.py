@@ -42,6 +42,19 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class EmailAddress(TypeDecorator[str]):
+    """An address stored lowercased, so lookups compare the column as stored and use its index.
+
+    Every write (ORM or Core) and every value compared with the column goes through here.
+    """
+
+    impl = String(320)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else value.strip().lower()
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
         datetime: UtcDateTime(),
@@ -67,8 +80,8 @@ class StudentRow(Base):
     nombres: Mapped[str] = mapped_column(String(200))
     apellido_paterno: Mapped[str] = mapped_column(String(200))
     apellido_materno: Mapped[str] = mapped_column(String(200), default="")
-    email_institucional: Mapped[str] = mapped_column(String(320), default="", index=True)
-    email_personal: Mapped[str] = mapped_column(String(320), default="", index=True)
+    email_institucional: Mapped[str] = mapped_column(EmailAddress(), default="", index=True)
+    email_personal: Mapped[str] = mapped_column(EmailAddress(), default="", index=True)
     programa: Mapped[str] = mapped_column(String(200), default="")
     term_number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(32))
@@ -177,7 +190,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decision_pk: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
     matricula: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # A sender's lease on the row, on the database's clock (store.db.database_now): short,
+    # renewed by the claimer's heartbeat while it sends, so a killed one's rows free at once.
     claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class MailboxHealthRow(Base):
