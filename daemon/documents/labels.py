@@ -81,6 +81,9 @@ class Vocabulary:
                 else:
                     compiled = re.compile(rf"(?<![A-Z0-9])(?:{body}){_TAIL}(?![A-Z0-9])")
                 self._patterns.append((name, compiled, strong_only))
+        # one pass that tells a run holds no label at all (most values): the per-label
+        # passes below, which find every overlapping wording, are for the runs that do
+        self._any = re.compile("|".join(f"(?:{p.pattern})" for _, p, _ in self._patterns))
 
     def hits(self, lines: Sequence[Line]) -> list[Hit]:
         by_segment: dict[tuple[int, int], list[Hit]] = {}
@@ -100,7 +103,13 @@ class Vocabulary:
         the value."""
         for li in range(len(lines) - 1):
             for si, top in enumerate(lines[li].segments):
+                if len(top.text) > 60:
+                    continue  # a sentence or a long value, not a header cell
                 pieces = self._pieces_below(lines, li, top)
+                if pieces and pieces[0] in by_segment and (li, si) in by_segment:
+                    # both pieces are labels already: only a fragment ("número de") above
+                    # a label's end ("afiliación (NSS)") makes one label of them
+                    pieces = []
                 for depth in range(len(pieces), 0, -1):  # the longest wording first
                     if self._join_label(lines, li, si, top, pieces[:depth], by_segment):
                         break
@@ -161,6 +170,8 @@ class Vocabulary:
 
     def _hits_in(self, segment: Segment, li: int, si: int) -> list[Hit]:
         folded = fold(segment.text)
+        if self._any.search(folded) is None:
+            return []
         matches: list[tuple[int, int, str, bool]] = []
         for name, pattern, strong_only in self._patterns:
             matches.extend(
