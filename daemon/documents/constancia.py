@@ -53,10 +53,11 @@ LABELS = Vocabulary(
         ),
         "servicio_medico": r"(?<!SIN )(?<!NO )(?<!NO TIENE )(?<!NO CUENTA CON )"
         r"(?:CON |TIENE |CUENTA CON )?(?:DERECHO|ACCESO)"
-        r" (?:AL?|DE|A LOS|A LAS) (?:LA )?(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES)"
-        r" MEDIC[OA]S?(?: VIGENTE)?"
+        r" (?:AL?|DE|A LOS|A LAS) (?:LA )?(?:SERVICIOS?|SERV\.|ATENCION|ASISTENCIA|PRESTACIONES)"
+        r" ?MEDIC[OA]S?(?: VIGENTE)?"
         r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA|ASISTENCIA MEDICA"
-        r"|PRESTACIONES MEDICAS|PRESTACIONES EN ESPECIE|SERVICIOS? DE SALUD",
+        r"|(?:(?:DERECHO|ACCESO) A (?:LAS )?)?PRESTACIONES (?:MEDICAS|EN ESPECIE)"
+        r"|(?:(?:DERECHO|ACCESO) A (?:LOS )?)?SERVICIOS? DE SALUD",
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
@@ -122,7 +123,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "patron": vf.organization,
     "tipo_ultimo_movimiento": vf.movement,
     "fecha_ultimo_movimiento": parse_spanish_date,
-    "delegacion": vf.text,
+    "delegacion": vf.place,
     "umf": vf.umf,
     "fecha_expedicion": parse_spanish_date,
     "fecha_generica": parse_spanish_date,
@@ -147,7 +148,9 @@ _TO_MEDICAL = (
     r"(?:DERECHO|ACCESO) (?:AL?|DE|A LOS|A LAS|A RECIBIR)(?: LA| LOS| LAS)? "
     r"(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES) MEDIC"
 )
-_PHRASE_NO_SERVICE = re.compile(rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA DE) {_TO_MEDICAL}")
+_PHRASE_NO_SERVICE = re.compile(
+    rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA DE|CARECE DE|CARECER DE) {_TO_MEDICAL}"
+)
 _PHRASE_SERVICE = re.compile(
     rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA DE) {_TO_MEDICAL}[OA]S?(?! ?:| ?(?:SI|NO)\b)"
 )
@@ -196,7 +199,8 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
                 generic = None  # that "Fecha" was the movement's, not the constancia's
     doubts: list[str] = []
     text = full_text(lines)
-    folded = fold(" ".join(line.text for line in lines))  # sentences run over lines
+    # sentences run over lines; what a page says "if you have no right…" is about no one
+    folded = _without_conditionals(fold(" ".join(line.text for line in lines)))
 
     cadena = read_cadena(list(lines))
     if cadena is not None:  # compared with what the page's labels say, before any fallback
@@ -257,6 +261,19 @@ def _shared_values(read: dict[str, Found], found: dict[str, Any], sources: dict[
         employer = vf.organization(registro.raw[head.end() :]) if head else None
         if employer is not None and vf.registro(registro.raw[: head.end()]) is not None:  # type: ignore[union-attr]
             found["patron"], sources["patron"] = employer, f"{registro.source}:with-registro"
+
+
+_CONDITIONAL = re.compile(
+    r"\b(?:SI (?:USTED|EL ASEGURADO|LA ASEGURADA|EL TRABAJADOR)|EN CASO DE(?: QUE)?|CUANDO"
+    r"|LAS PERSONAS|QUIEN(?:ES)?|PARA (?:LOS|LAS) (?:ASEGURAD[OA]S|PERSONAS))\b[^.]{0,200}"
+)
+
+
+def _without_conditionals(folded: str) -> str:
+    """The text without its conditional sentences ("Si usted no tiene derecho a servicio
+    médico…", "Las personas sin vigencia de derechos…"): they state no one's facts. Blanked
+    with spaces, so positions still index the original."""
+    return _CONDITIONAL.sub(lambda m: " " * len(m.group()), folded)
 
 
 def _movement_date(lines: Sequence[Line], hits: Sequence[Hit]) -> Found | None:

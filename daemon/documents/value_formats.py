@@ -118,9 +118,36 @@ def situacion(value: str) -> bool | None:
     return None
 
 
+_MARKED = re.compile(r"[☒☑■✓✔✗✘]|\[\s*[XX✓✔]\s*\]|\(\s*[XX✓✔]\s*\)", re.IGNORECASE)
+_UNMARKED = re.compile(r"[☐□]|\[\s*\]|\(\s*\)")
+
+
+def _checked(folded: str) -> bool | None:
+    """The ticked box of "☒ SÍ ☐ NO" / "SÍ [ ] NO [X]": the answer next to the mark."""
+    if re.fullmatch(r"\s*[✓✔☑]\s*", folded):
+        return True  # a lone tick
+    if re.fullmatch(r"\s*[✗✘]\s*", folded):
+        return False  # a lone cross
+    text = _UNMARKED.sub(" ¤ ", _MARKED.sub(" § ", folded))
+    box = re.search(r"[§¤]", text)
+    word = re.search(r"\b(?:SI|NO)\b", text)
+    if box is None or word is None:
+        return None
+    # the boxes come before their options ("☒ SÍ ☐ NO") or after them ("SÍ [ ] NO [X]")
+    before = box.start() < word.start()
+    answers = set(re.findall(r"§\s*(SI|NO)\b" if before else r"\b(SI|NO)\s*§", text))
+    if len(answers) == 1:
+        return answers.pop() == "SI"
+    return None
+
+
 def si_no(value: str) -> bool | None:
-    """SI / NO, or the same said in words ("Sin derecho", "Con derecho")."""
-    words = re.findall(r"[A-Z]+", fold(value))[:4]
+    """SI / NO, or the same said in words ("Sin derecho", "Con derecho"), or a ticked box.
+    Boxes with no single answer ticked are no answer: never the first word of the options."""
+    folded = fold(value)
+    if _MARKED.search(folded) or _UNMARKED.search(folded):
+        return _checked(folded)
+    words = re.findall(r"[A-Z]+", folded)[:4]
     word = words[0] if words else ""
     if word in ("SI", "NO"):
         return word == "SI"
@@ -131,6 +158,8 @@ def si_no(value: str) -> bool | None:
         return False
     if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and len(words) == 1:
         return True
+    if word in ("APLICA", "PROCEDE", "OTORGADO", "OTORGADA", "AMPARADO", "HABILITADO"):
+        return True  # "No aplica" / "No procede" start with NO, above
     if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:
         return not ({"NO", "SIN"} & set(words[1:]))  # "Con derecho", "Tiene derecho"
     return None
@@ -200,6 +229,15 @@ _NOT_IN_NAMES = frozenset(
 def text(value: str) -> str | None:
     found = clean(value)
     return found if found and any(ch.isalnum() for ch in found) else None
+
+
+def place(value: str) -> str | None:
+    """A delegación's name: "DF SUR", "Estado de México Oriente". Lowercase words are the
+    rest of a sentence ("…a su Subdelegación con identificación oficial")."""
+    found = clean(value)
+    if not found or not found[0].isupper():
+        return None
+    return found
 
 
 def organization(value: str) -> str | None:

@@ -336,15 +336,16 @@ def _insured_here(case: Case) -> Decision | None:
 
 
 def _medical_service_read(case: Case) -> Decision | None:
-    """Telling a student they are covered elsewhere needs their medical service read when
-    the page shows it: a vigente constancia with servicio médico NO is one we insure."""
+    """Telling a student they are insured, here or elsewhere, needs their medical service
+    read when the page shows it: a vigente constancia with servicio médico NO is one we
+    still have to insure, and telling that student "ya estás asegurado" is wrong."""
     facts = case.reading.facts
     assert isinstance(facts, ConstanciaFacts)
     if facts.servicio_medico is None and "servicio_medico" in facts.unread:
         return review(
             case,
             "no se encontró si tiene derecho al servicio médico",
-            "vigente elsewhere, servicio médico not read",
+            "vigente, servicio médico not read",
         )
     return None
 
@@ -478,8 +479,8 @@ _RULES_BY_KIND: dict[DocumentKind, tuple[Rule, ...]] = {
         _fresh_enough,
         _not_insured,
         _vigente_after_a_baja,
-        _insured_here,
         _medical_service_read,
+        _insured_here,
         _covered_as_family,
         _student_insurance_elsewhere,
         _through_employment,

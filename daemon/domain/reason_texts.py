@@ -143,8 +143,8 @@ _TEXTS: tuple[tuple[str, str | _Render], ...] = (
         r"vigente con nuestro registro patronal \g<r>, modalidad \g<m>",
     ),
     (
-        r"vigente elsewhere, servicio médico not read",
-        "vigente en otro lado; no se leyó si tiene servicio médico",
+        r"vigente(?: elsewhere)?, servicio médico not read",
+        "vigente; no se leyó si tiene servicio médico",
     ),
     (r"vigente, registro patronal not found", "vigente; no se encontró el registro patronal"),
     (r"vigente, modalidad not found", "vigente; no se encontró la modalidad"),

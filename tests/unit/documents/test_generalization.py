@@ -22,6 +22,7 @@ from daemon.domain.reason_texts import UNKNOWN_PREFIX, in_spanish
 from daemon.domain.student import RosterStatus, Student
 from tests.fixtures import documents as docs
 from tests.fixtures.corpus_b import write_corpus as write_corpus_b
+from tests.fixtures.corpus_d.build import build as write_corpus_d
 from tests.fixtures.layouts import Sample, generate, write_corpus
 from tests.unit.documents.conftest import decide, read_one
 
@@ -176,6 +177,17 @@ def test_a_registro_two_characters_off_ours_is_reviewed_not_registered_elsewhere
     assert in_spanish(decision.reasons[1]).startswith("el registro patronal")
 
 
+def test_our_registro_with_an_unread_medical_service_is_reviewed_not_insured_here(
+    policy: Policy, student: Student
+) -> None:
+    """Servicio médico NO on our own registro is a student we still have to insure: with
+    that value unread, 'ya estás asegurado' could be false."""
+    reading = _constancia(servicio_medico=None, unread=("servicio_medico",))
+    decision = decide(reading, policy, student)
+    assert decision.outcome is Outcome.NEEDS_REVIEW
+    assert decision.reasons[0] == "no se encontró si tiene derecho al servicio médico"
+
+
 def test_old_date_read_outside_a_label_is_reviewed_not_too_old(
     policy: Policy, student: Student
 ) -> None:
@@ -295,6 +307,22 @@ def test_second_development_corpus_by_another_author_never_answers_wrongly_negat
     assert [(r.id, r.expected, r.got) for r in results if r.dangerous] == []
     assert figures["outcomes_ok"] / figures["documents"] >= 0.97
     assert figures["fields_ok"] / figures["fields_total"] >= 0.98
+    assert _without_spanish(results) == set()
+
+
+def test_medical_service_and_employer_corpus_never_answers_wrongly(tmp_path: Path) -> None:
+    """corpus_d (another author again) prints the medical service and the employer in every
+    way it could find: ticked boxes, 'Aplica', footers that say 'si usted no tiene derecho a
+    servicio médico…'. No student may be told a negative or a false 'ya estás asegurado'."""
+    write_corpus_d(tmp_path, seed=0)
+    _manifest, results = evaluate(tmp_path)
+    figures = summary(results)
+    assert [(r.id, r.expected, r.got) for r in results if r.dangerous] == []
+    insured = {"accepted_insured_here"}
+    false_insured = [r.id for r in results if r.got in insured and r.expected not in insured]
+    assert false_insured == []
+    assert figures["outcomes_ok"] / figures["documents"] >= 0.84
+    assert figures["fields_ok"] / figures["fields_total"] >= 0.95
     assert _without_spanish(results) == set()
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, clean, lines_of
 from daemon.documents.pdf_text import _spaced
 from daemon.documents.renuncia import parse_renuncia
-from daemon.documents.value_formats import movement
+from daemon.documents.value_formats import movement, si_no
 from daemon.domain.facts import ConstanciaFacts
 
 TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
@@ -341,3 +343,52 @@ def test_letter_spacing_inside_a_run_of_glyphs_is_undone() -> None:
     gaps = [3.0, 3.0, 3.0, 3.0, 6.0] + [0.2] * 8
     assert _spaced(chars, gaps, 10.0) == "Sexo: Masculino"
     assert _spaced(list("deuna"), [0.1, 2.0, 0.1, 0.2], 10.0) == "de una"  # untracked
+
+
+@pytest.mark.parametrize(
+    ("written", "meaning"),
+    [
+        ("☒ Sí ☐ No", True),
+        ("☐ Sí ☒ No", False),
+        ("Sí [ ] No [X]", False),
+        ("(X) SI ( ) NO", True),
+        ("[ ] Sí [ ] No", None),  # nothing ticked: no answer, never the first option
+        ("✔", True),
+        ("✘", False),
+        ("Aplica", True),
+        ("No aplica", False),
+        ("Tiene derecho", True),
+    ],
+)
+def test_the_medical_service_is_read_as_the_page_answers_it(
+    written: str, meaning: bool | None
+) -> None:
+    assert si_no(written) is meaning
+
+
+def test_a_conditional_sentence_in_the_footer_states_no_ones_medical_service() -> None:
+    facts = _constancia(
+        ("DERECHO A SERV. MÉDICO", 55, 225),
+        ("Aplica", 55, 238),
+        (
+            "Si usted no tiene derecho a servicio médico y considera que es un error, acuda a",
+            51,
+            640,
+        ),
+        ("su Subdelegación con identificación oficial.", 51, 654),
+    )
+    assert facts.servicio_medico is True
+    assert facts.delegacion is None  # "con identificación oficial" is the sentence's rest
+
+
+def test_carece_de_derecho_a_servicio_medico_is_no_service() -> None:
+    facts = _constancia(
+        ("se encuentra VIGENTE en sus derechos. Asimismo, carece de derecho a servicio", 51, 133),
+        ("médico a la fecha de emisión.", 51, 148),
+    )
+    assert facts.servicio_medico is False
+
+
+def test_derecho_a_prestaciones_en_especie_is_the_medical_service() -> None:
+    facts = _constancia(("Derecho a prestaciones en especie", 55, 237), ("SI", 55, 249))
+    assert facts.servicio_medico is True
