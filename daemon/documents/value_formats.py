@@ -241,12 +241,20 @@ def place(value: str) -> str | None:
 
 
 def organization(value: str) -> str | None:
-    """An employer's name: two words at least, starting with a letter ("/ Institución" is the
-    rest of a label, "Movimiento" the next header)."""
+    """An employer's name: two words at least, starting with a capital letter ("/ Institución"
+    is the rest of a label, "Movimiento" the next header, "es un dato informativo…" the rest
+    of a sentence). A registro printed before it in the same cell ("B2318476105 / UNIVERSIDAD
+    …") is not part of the name."""
     found = clean(value)
-    if not found or not found[0].isalpha() or len(found.split()) < 2:
+    head = _REGISTRO_BEFORE_NAME.match(fold(found))
+    if head:
+        found = clean(found[head.end() :])
+    if not found or not found[0].isalpha() or not found[0].isupper() or len(found.split()) < 2:
         return None
     return found
+
+
+_REGISTRO_BEFORE_NAME = re.compile(r"[A-Z0-9][\d -]{9,15}\d\s*[/|,–-]\s*(?=[A-Z])")
 
 
 def umf(value: str) -> str | None:

@@ -11,7 +11,7 @@ from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, clean, lines_of
 from daemon.documents.pdf_text import _spaced
 from daemon.documents.renuncia import parse_renuncia
-from daemon.documents.value_formats import movement, si_no
+from daemon.documents.value_formats import movement, organization, si_no
 from daemon.domain.facts import ConstanciaFacts
 
 TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
@@ -392,3 +392,13 @@ def test_carece_de_derecho_a_servicio_medico_is_no_service() -> None:
 def test_derecho_a_prestaciones_en_especie_is_the_medical_service() -> None:
     facts = _constancia(("Derecho a prestaciones en especie", 55, 237), ("SI", 55, 249))
     assert facts.servicio_medico is True
+
+
+def test_an_employer_is_a_capitalised_name_without_the_registro_before_it() -> None:
+    assert organization("B2318476105 / UNIVERSIDAD TECNOLÓGICA DEL VALLE") == (
+        "UNIVERSIDAD TECNOLÓGICA DEL VALLE"
+    )
+    assert organization("es un dato informativo tomado del último aviso") is None
+    assert organization("COMERCIALIZADORA DEL BAJÍO S.A. DE C.V.") == (
+        "COMERCIALIZADORA DEL BAJÍO S.A. DE C.V."
+    )
