@@ -376,10 +376,6 @@ def _candidates(
         if wrapped:
             yield "label:inline", f"{inline} {wrapped}"
         yield "label:inline", inline
-        if following is None and hit.seg + 1 == len(lines[hit.line].segments):
-            more = _continuation(lines, hit, by_segment)
-            if more:
-                yield "label:inline", f"{inline} {more}"
     if following is not None:
         if hit.line in header_lines or not inline:
             yield from _below(lines, hit, by_segment, following.x0)
@@ -396,25 +392,7 @@ def _candidates(
         if wrapped:
             yield "label:right", f"{right} {wrapped}"
         yield "label:right", right
-        more = _continuation(lines, hit, by_segment)
-        if more:
-            yield "label:right", f"{right} {more}"
     yield from _below(lines, hit, by_segment, None)
-
-
-def _continuation(
-    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
-) -> str:
-    """A value that wraps: the next line, when it is close and holds no label."""
-    if hit.line + 1 >= len(lines):
-        return ""
-    line, nxt = lines[hit.line], lines[hit.line + 1]
-    height = max(line.bottom - line.top, 1.0)
-    if nxt.page != line.page or nxt.top - line.bottom > 2.5 * height or len(nxt.segments) > 1:
-        return ""
-    if (hit.line + 1, 0) in by_segment:
-        return ""
-    return clean(nxt.segments[0].text)
 
 
 _WRAP_GAP = 1.2  # a wrapped cell's next line follows within a line height; a row is further
@@ -463,9 +441,8 @@ def _wrapped(
 
 def _same_centre(run: Segment, above: Segment) -> bool:
     """A centred cell's lines share their centre, not their left edge."""
-    shorter = min(run.x1 - run.x0, above.x1 - above.x0)
     centre = (run.x0 + run.x1) / 2 - (above.x0 + above.x1) / 2
-    return abs(centre) <= 4 and shorter < (above.x1 - above.x0) + 1 and run.x0 > above.x0 - 2
+    return abs(centre) <= 4 and run.x0 > above.x0 - 2
 
 
 def _row_label(
