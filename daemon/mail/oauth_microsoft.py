@@ -104,13 +104,23 @@ def client_credentials(
         cache = app.token_cache
         for token in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
             cache.remove_at(token)
-        try:
-            result = _checked(app.acquire_token_for_client(scopes=list(scopes)))
-        except (OSError, ValueError) as err:
-            raise TransientError(f"Microsoft token endpoint unreachable: {err}") from err
-        return Grant(result["access_token"], float(result.get("expires_in", 3600)))
+        result = _acquired(lambda: app.acquire_token_for_client(scopes=list(scopes)))
+        return _grant(result)
 
     return fetch
+
+
+def _acquired(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """One msal token request: a network failure is transient (retried), an answer without
+    a token is the error msal reports (``_checked``)."""
+    try:
+        return _checked(call())
+    except (OSError, ValueError) as err:
+        raise TransientError(f"Microsoft token endpoint unreachable: {err}") from err
+
+
+def _grant(result: dict[str, Any]) -> Grant:
+    return Grant(result["access_token"], float(result.get("expires_in", 3600)))
 
 
 def refresh_token_grant(
@@ -128,13 +138,10 @@ def refresh_token_grant(
 
     def fetch() -> Grant:
         used = read_refresh_token(token_file)
-        try:
-            result = _checked(application().acquire_token_by_refresh_token(used, list(scopes)))
-        except (OSError, ValueError) as err:
-            raise TransientError(f"Microsoft token endpoint unreachable: {err}") from err
+        result = _acquired(lambda: application().acquire_token_by_refresh_token(used, list(scopes)))
         if keep_if_rotated(token_file, used, result.get("refresh_token")):
             log.info("oauth.refresh_token_rotated", file=str(token_file))
-        return Grant(result["access_token"], float(result.get("expires_in", 3600)))
+        return _grant(result)
 
     return fetch
 

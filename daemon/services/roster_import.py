@@ -30,23 +30,13 @@ from daemon.roster_file import (
     RowRejection,
     parse_line,
 )
+from daemon.store.roster import STUDENT_COLUMNS
 from daemon.store.schema import AuditRow, StudentRow, TermRow
 
 AUDIT_ACTION = "roster_import"
 _BATCH = 500  # ids per IN (...) query and rows per bulk statement
-_COMPARED = (
-    "curp",
-    "nombres",
-    "apellido_paterno",
-    "apellido_materno",
-    "email_institucional",
-    "email_personal",
-    "programa",
-    "term_number",
-    "status",
-    "new_entry",
-    "enrolled_on",
-)
+# every roster column a re-import compares; the matrícula is the key, not compared
+_COMPARED = tuple(column for column in STUDENT_COLUMNS if column != "matricula")
 _DEFAULTS: dict[str, Any] = {
     "apellido_materno": "",
     "email_institucional": "",
