@@ -21,9 +21,10 @@ from typing import Any
 
 from daemon.documents import value_formats as vf
 from daemon.documents.cadena import disagreements, read_cadena
-from daemon.documents.labels import STOPPER, Found, Hit, Vocabulary
+from daemon.documents.labels import STOPPER, Found, Hit, Vocabulary, on_the_form
 from daemon.documents.labels import labelled as labels_of
 from daemon.documents.layout import Line, fold, full_text
+from daemon.documents.marked_options import marked_answer
 from daemon.documents.ocr_repair import repaired_curp, repaired_nss
 from daemon.documents.spanish_dates import parse_spanish_date
 from daemon.domain.facts import ConstanciaFacts
@@ -145,14 +146,14 @@ _PHRASE_VIGENTE = re.compile(
 # "derecho al servicio médico", "derecho a recibir atención médica", "acceso a los
 # servicios médicos", "derecho a las prestaciones médicas"
 _TO_MEDICAL = (
-    r"(?:DERECHO|ACCESO) (?:AL?|DE|A LOS|A LAS|A RECIBIR)(?: LA| LOS| LAS)? "
-    r"(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES) MEDIC"
+    r"(?:EL |DEL )?(?:DERECHO|ACCESO) (?:AL?|DE|A LOS|A LAS|A RECIBIR)(?: LA| LOS| LAS)? "
+    r"(?:(?:SERVICIOS?|ATENCION|ASISTENCIA|PRESTACIONES) MEDIC[OA]S?|SERVICIOS? DE SALUD)"
 )
 _PHRASE_NO_SERVICE = re.compile(
-    rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA DE|CARECE DE|CARECER DE) {_TO_MEDICAL}"
+    rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA(?: DE)?|CARECE DE|CARECER DE) {_TO_MEDICAL}"
 )
 _PHRASE_SERVICE = re.compile(
-    rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA DE) {_TO_MEDICAL}[OA]S?(?! ?:| ?(?:SI|NO)\b)"
+    rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA(?: DE)?) {_TO_MEDICAL}(?! ?:| ?(?:SI|NO)\b)"
 )
 # "causó alta el 12/03/2024", "fue dado de baja con fecha …": a movement told in a sentence
 _PHRASE_MOVEMENT = re.compile(
@@ -183,6 +184,9 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     read = LABELS.read(lines, _CONVERTERS, hits)
     found: dict[str, Any] = {name: item.value for name, item in read.items()}
     sources: dict[str, str] = {name: item.source for name, item in read.items()}
+    marked = marked_answer(lines, hits, "servicio_medico")
+    if marked is not None:  # "Sí | No" columns: the option words are not the answer
+        found["servicio_medico"], sources["servicio_medico"] = marked.answer, "label:marked"
     if "vigente" not in found:
         answered = _YES_NO_QUESTIONS.read(lines, {"vigente": _strict_yes_no}).get("vigente")
         if answered is not None:
@@ -228,7 +232,7 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     found = {k: v for k, v in found.items() if v is not None}
     # Unread: its label is on the form (a word in a footer sentence is not a field), or
     # the page says NO / SIN next to a medical word we could not read as a value.
-    mentioned = set(labelled)
+    mentioned = on_the_form(lines, hits)
     if "servicio_medico" not in found and _SERVICE_MAYBE_DENIED.search(folded):
         mentioned.add("servicio_medico")
     return ConstanciaFacts(

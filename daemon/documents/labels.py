@@ -325,6 +325,23 @@ def labelled(hits: Sequence[Hit]) -> set[str]:
     return {hit.field for hit in hits if hit.strong and hit.field != STOPPER}
 
 
+_NOTE_WORDS = 6  # a label followed by this many words in its run heads a note, not a field
+
+
+def on_the_form(lines: Sequence[Line], hits: Sequence[Hit]) -> set[str]:
+    """Fields the page has a place for. "Servicio médico: la atención de urgencias se otorga
+    a toda persona…" heads a note: the label starts a sentence about everyone, and no value
+    of the student's is missing after it."""
+    fields = set()
+    for hit in hits:
+        if not hit.strong or hit.field == STOPPER:
+            continue
+        after = lines[hit.line].segments[hit.seg].text[hit.end :] if hit.line >= 0 else ""
+        if len(re.findall(r"\w+", after)) < _NOTE_WORDS:
+            fields.add(hit.field)
+    return fields
+
+
 def _header_lines(
     lines: Sequence[Line], by_segment: Mapping[tuple[int, int], list[Hit]]
 ) -> set[int]:

@@ -7,6 +7,7 @@ same parser reads label:value lines, two-column tables and labels above values.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import unicodedata
@@ -148,13 +149,16 @@ def _tracked_words(ordered: list[Segment]) -> list[Segment]:
 
 def _joined(ordered: list[Segment], *, tracking: bool = True) -> tuple[Segment, ...]:
     out: list[Segment] = []
-    for seg in _tracked_words(ordered) if tracking else ordered:
+    for given in _tracked_words(ordered) if tracking else ordered:
+        seg = given
+        if _TOUCHING.search(given.text):
+            seg = dataclasses.replace(given, text=_TOUCHING.sub(" ", given.text))
         if out:
             last = out[-1]
             gap = seg.x0 - last.x1
             height = min(last.height, seg.height)
             if -0.5 * height <= gap <= _JOIN_SPACED * height:
-                tight = gap <= _JOIN_TIGHT * height and not last.text.endswith(" ")
+                tight = gap <= _JOIN_TIGHT * height and not _words_touch(last.text, seg.text)
                 glue = "" if tight else " "
                 out[-1] = Segment(
                     (last.text + glue + seg.text).strip(),
@@ -167,6 +171,17 @@ def _joined(ordered: list[Segment], *, tracking: bool = True) -> tuple[Segment, 
                 continue
         out.append(seg)
     return tuple(out)
+
+
+# "SíServicio", "médicasSituación": two cells' words in one run (see ``_words_touch``)
+_TOUCHING = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Ý])")
+
+
+def _words_touch(left: str, right: str) -> bool:
+    """Two cells' words that touch ("Prestaciones médicas" + "Situación", a header wider
+    than its column): a lower-case end and a capital start are two words, never the
+    pieces of one (PDFium's pieces of a word continue in the word's own case)."""
+    return left.endswith(" ") or (left[-1:].islower() and right[:1].isupper())
 
 
 def full_text(lines: Sequence[Line]) -> str:

@@ -1,0 +1,110 @@
+"""How a constancia says whether the student has medical service: a mark under one of the
+"Sí" / "No" option columns, a sentence, or a note about everyone (issue 8, classes 1-4)."""
+
+from __future__ import annotations
+
+from daemon.documents.constancia import parse_constancia
+from daemon.documents.layout import Line, Segment, lines_of
+from daemon.domain.facts import ConstanciaFacts
+
+TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
+IDENTITY = (
+    ("NSS:", 51, 111),
+    ("26150367501", 171, 111),
+    ("Situación:", 51, 127),
+    ("VIGENTE", 171, 127),
+)
+
+
+def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
+    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
+
+
+def _constancia(*runs: tuple[str, float, float]) -> ConstanciaFacts:
+    return parse_constancia(_page(TITLE, *IDENTITY, *runs))
+
+
+def test_the_mark_under_the_no_column_says_no_medical_service() -> None:
+    facts = _constancia(
+        ("Registro patronal", 54, 178),
+        ("Atención médica Sí", 343, 178),
+        ("Atención médica No", 454, 178),
+        ("E2141911726", 54, 197),
+        ("X", 456, 197),
+    )
+    assert facts.servicio_medico is False
+    assert facts.source("servicio_medico") == "label:marked"
+
+
+def test_the_mark_under_the_si_sub_header_says_medical_service() -> None:
+    facts = _constancia(
+        ("Modalidad", 250, 178),
+        ("Servicio médico", 343, 178),
+        ("Sí", 345, 188),
+        ("No", 420, 188),
+        ("32", 250, 206),
+        ("X", 346, 206),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_option_columns_with_no_mark_are_no_answer_not_the_word_si() -> None:
+    facts = _constancia(
+        ("Servicio médico Sí", 343, 178),
+        ("Servicio médico No", 454, 178),
+        ("E2141911726", 54, 197),
+    )
+    assert facts.servicio_medico is None
+    assert "servicio_medico" in facts.unread
+
+
+def test_marks_under_both_options_are_no_answer() -> None:
+    facts = _constancia(
+        ("Servicio médico Sí", 343, 178),
+        ("Servicio médico No", 454, 178),
+        ("X", 345, 197),
+        ("X", 456, 197),
+    )
+    assert facts.servicio_medico is None
+
+
+def test_header_cells_whose_words_touch_are_two_labels() -> None:
+    """A header wider than its column runs into the next one: "Prestaciones médicasSituación"."""
+    facts = parse_constancia(
+        _page(
+            TITLE,
+            ("NSS:", 51, 111),
+            ("26150367501", 171, 111),
+            ("Modalidad", 329, 194),
+            ("Prestaciones médicas", 384, 194),
+            ("Situación", 384 + 5.2 * 20, 194),
+            ("13", 329, 211),
+            ("Otorgado", 384, 211),
+            ("VIGENTE", 474, 211),
+        )
+    )
+    assert facts.vigente is True
+    assert facts.servicio_medico is True
+
+
+def test_a_note_headed_servicio_medico_is_about_everyone_not_an_unread_value() -> None:
+    facts = _constancia(
+        ("Servicio médico: la atención de urgencias se otorga a toda persona, sea o no", 51, 600),
+        ("derechohabiente.", 51, 610),
+    )
+    assert facts.servicio_medico is None
+    assert "servicio_medico" not in facts.unread
+
+
+def test_goza_del_derecho_a_servicio_medico_in_a_sentence_is_yes() -> None:
+    facts = _constancia(
+        ("El (la) asegurado (a) goza del derecho a servicio médico en las unidades.", 51, 268),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_access_to_the_health_services_is_medical_service() -> None:
+    facts = _constancia(
+        ("VIGENTE en sus derechos. Asimismo, tiene acceso a los servicios de salud.", 51, 268),
+    )
+    assert facts.servicio_medico is True
