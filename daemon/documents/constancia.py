@@ -64,12 +64,17 @@ LABELS = Vocabulary(
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
         r"(?: ?/ ?REGIMEN)?|MOD\.|TIPO DE (?:ASEGURAMIENTO|AFILIACION|SEGURO)"
         r"|REGIMEN(?: DE ASEGURAMIENTO)?",
-        "patron": r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?"
-        r"(?: O SUJETO OBLIGADO)?|RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?(?: O SUJETO OBLIGADO)?"
-        r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
-        r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA|CENTRO DE TRABAJO"
-        r"|DENOMINACION|INSTITUCION EDUCATIVA"
-        r"|A CARGO DE(?:L PATRON)?",
+        "patron": (
+            r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?"
+            r"(?: O SUJETO OBLIGADO)?"
+            r"|RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?(?: O SUJETO OBLIGADO)?"
+            r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
+            r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA"
+            r"|CENTRO DE TRABAJO"
+            r"|DENOMINACION|INSTITUCION EDUCATIVA"
+            r"|A CARGO DE(?:L PATRON)?|INSCRIT[OA](?: ?\(A\))? POR(?: EL PATRON)?",
+            r"^:INSTITUCION",
+        ),
         "tipo_ultimo_movimiento": (
             r"(?:TIPO|CLAVE) (?:DE(?:L)? )?(?:ULT(?:IMO|\.) ?)?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"
             r"|ULT(?:IMO|\.)? MOV(?:IMIENTO|\.)(?: AFILIATORIO)?(?: FUE| ES)?"

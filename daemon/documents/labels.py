@@ -35,6 +35,7 @@ _TAIL = (
     r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS)?(?:\s*[:：])?"
 )
 STOPPER = "_stop"
+_SYNONYM_GLUE = re.compile(r"\s*(?:[/|-]|O|Y)?\s*")  # between two wordings of one label
 _WINDOW = 90  # characters after a label inside a sentence that may hold its value
 
 
@@ -192,6 +193,13 @@ class Vocabulary:
             after = segment.text[end:].lstrip()
             if strong_only and after[:1].islower() and ":" not in folded[: end + len(after) + 1]:
                 continue  # "alumno(a) del programa educativo…": a sentence goes on
+            if (
+                chosen
+                and chosen[-1][2] == name
+                and _SYNONYM_GLUE.fullmatch(folded, chosen[-1][1], start)
+            ):
+                chosen[-1] = (chosen[-1][0], end, name)  # "Patrón / Empresa": one label
+                continue
             chosen.append((start, end, name))
         width = max(len(folded), 1)
         span = segment.x1 - segment.x0
@@ -281,7 +289,7 @@ class Vocabulary:
         """Narrative constancias wrap a label and its value over two lines ("Unidad de
         Medicina / Familiar número 34"): read the text as one flow for what is still
         missing."""
-        flow = " ".join(line.text for line in lines)
+        flow = _flow(lines)
         whole = Segment(flow, 0, 0.0, float(len(flow)), 0.0, 1.0)
         hits = self._hits_in(whole, -1, 0)
         for k, hit in enumerate(hits):
@@ -290,11 +298,32 @@ class Vocabulary:
                 continue
             stop = hits[k + 1].start if k + 1 < len(hits) else len(flow)
             window = flow[hit.end : min(stop, hit.end + _WINDOW)]
-            for raw in (_sentence(window), window):
+            # the paragraph's own words first; a grid read as prose has its value further
+            own = window.split(_PARAGRAPH)[0]
+            whole_window = window.replace(_PARAGRAPH, " ")
+            for raw in dict.fromkeys((_sentence(own), own, _sentence(whole_window), whole_window)):
                 value = convert(raw)
                 if value is not None:
                     out[hit.field] = Found(value, "label:text", raw)
                     break
+
+
+_PARAGRAPH = "¶"
+_PARAGRAPH_GAP = 4.0  # line heights of blank between two blocks of text (a footer's note)
+
+
+def _flow(lines: Sequence[Line]) -> str:
+    """The page's text as one flow, a paragraph mark where the text stops (a wide blank, a
+    new page): a value in a sentence never runs on into the footer's note."""
+    parts: list[str] = []
+    for k, line in enumerate(lines):
+        if k:
+            before = lines[k - 1]
+            gap = line.top - before.bottom
+            apart = before.page != line.page or gap > _PARAGRAPH_GAP * (before.bottom - before.top)
+            parts.append(f" {_PARAGRAPH} " if apart else " ")
+        parts.append(line.text)
+    return "".join(parts)
 
 
 def empty_places(lines: Sequence[Line], hits: Sequence[Hit]) -> set[str]:
@@ -510,7 +539,15 @@ def _x_at(segment: Segment, index: int) -> float:
 def _sentence(text: str) -> str:
     """A value inside a sentence ends with its clause: a comma, or a period that ends the
     sentence (not the one of "S.A." or "No.")."""
-    return re.split(r",\s|\.\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])|\.$", text, maxsplit=1)[0]
+    return _CLAUSE_END.split(text, maxsplit=1)[0]
+
+
+# a comma ends a clause, but not the one before a company's legal form ("LA PALMA, S.A. DE
+# C.V."); a period ends a sentence, but not the one of "S.A." or "No."
+_CLAUSE_END = re.compile(
+    r",\s(?!S\.? ?A\.?\b|S\.? ?C\.?\b|S\.? DE R\.? ?L|A\.? ?C\.|S\.?A\.?P\.?I|S\.?P\.?R)"
+    r"|\.\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])|\.$"
+)
 
 
 def _right(lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]) -> str:

@@ -43,7 +43,9 @@ def marked_answer(lines: Sequence[Line], hits: Sequence[Hit], field: str) -> Mar
     for hit in hits:
         if hit.field != field or not hit.strong:
             continue
-        same_line = [h for h in hits if h.field == field and h.strong and h.line == hit.line]
+        # the second column's label may follow the first's option in one run ("Servicio
+        # médico Sí Servicio médico"): a label there although it does not start the run
+        same_line = [h for h in hits if h.field == field and h.line == hit.line]
         columns = _columns(lines, same_line)
         if {c.answer for c in columns} == {True, False}:
             header = max([hit.line, *_sub_header_lines(lines, hit)])

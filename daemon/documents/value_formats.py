@@ -245,7 +245,7 @@ def organization(value: str) -> str | None:
     is the rest of a label, "Movimiento" the next header, "es un dato informativo…" the rest
     of a sentence). A registro printed before it in the same cell ("B2318476105 / UNIVERSIDAD
     …") is not part of the name."""
-    found = clean(value)
+    found = clean(_CLAUSE_GOES_ON.split(value, maxsplit=1)[0])
     head = _REGISTRO_BEFORE_NAME.match(fold(found))
     if head:
         found = clean(found[head.end() :])
@@ -254,6 +254,9 @@ def organization(value: str) -> str | None:
     return found
 
 
+# "UNIV. TECNOLÓGICA…, registro patronal B23…, en la": a comma and a lower-case word are the
+# sentence going on, while ", S.A. DE C.V." is still the name
+_CLAUSE_GOES_ON = re.compile(r",\s+(?=[a-záéíóúñü])")
 _REGISTRO_BEFORE_NAME = re.compile(r"[A-Z0-9][\d -]{9,15}\d\s*[/|,–-]\s*(?=[A-Z])")
 
 

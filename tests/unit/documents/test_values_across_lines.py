@@ -402,3 +402,50 @@ def test_an_employer_is_a_capitalised_name_without_the_registro_before_it() -> N
     assert organization("COMERCIALIZADORA DEL BAJÍO S.A. DE C.V.") == (
         "COMERCIALIZADORA DEL BAJÍO S.A. DE C.V."
     )
+
+
+def test_two_wordings_of_the_employer_label_in_one_header_are_one_column() -> None:
+    """ "PATRÓN / EMPRESA" is one label; read as two columns, it cut the name in two."""
+    facts = _constancia(
+        ("Registro patronal", 54, 177),
+        ("PATRÓN / EMPRESA", 139, 177),
+        ("Modalidad", 329, 177),
+        ("A0515523419", 53, 195),
+        ("UNIVERSIDAD POLITÉCNICA DEL", 139, 195),
+        ("32", 329, 195),
+        ("ALTIPLANO", 138, 207),
+    )
+    assert facts.patron == "UNIVERSIDAD POLITÉCNICA DEL ALTIPLANO"
+
+
+def test_an_employer_in_a_sentence_keeps_its_legal_form_after_the_comma() -> None:
+    facts = _constancia(
+        ("sus derechos, inscrito (a) con el patrón ALIMENTOS Y BEBIDAS LA PALMA, S.A. DE", 51, 133),
+        ("C.V., registro patronal C8025156739, en la modalidad 10.", 51, 148),
+    )
+    assert facts.patron == "ALIMENTOS Y BEBIDAS LA PALMA, S.A. DE C.V."
+
+
+def test_an_employer_in_a_sentence_ends_where_the_sentence_goes_on() -> None:
+    facts = _constancia(
+        ("patrón UNIV. TECNOLÓGICA DEL VALLE, registro patronal B2318476105, en la", 51, 132),
+        ("modalidad 32.", 51, 148),
+    )
+    assert facts.patron == "UNIV. TECNOLÓGICA DEL VALLE"
+
+
+def test_an_employer_read_as_prose_does_not_run_into_the_footer_note() -> None:
+    facts = _constancia(
+        ("Registro patronal / Nombre del patrón", 55, 196),
+        ("D7718240116 / Universidad Intercultural de los Volcanes", 55, 208),
+        ("Este documento se emite con base en la información registrada.", 51, 623),
+    )
+    assert facts.patron == "Universidad Intercultural de los Volcanes"
+
+
+def test_inscrito_por_names_the_employer() -> None:
+    facts = _constancia(
+        ("Inscrito por:", 51, 161),
+        ("COMERCIALIZADORA DEL BAJÍO S.A. DE C.V.", 201, 161),
+    )
+    assert facts.patron == "COMERCIALIZADORA DEL BAJÍO S.A. DE C.V."
