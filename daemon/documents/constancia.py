@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from daemon.documents import value_formats as vf
-from daemon.documents.cadena import disagreements, read_cadena
+from daemon.documents.cadena import Cadena, disagreements, read_cadena
 from daemon.documents.labels import STOPPER, Found, Hit, Vocabulary, on_the_form
 from daemon.documents.labels import labelled as labels_of
 from daemon.documents.layout import Line, fold, full_text
@@ -52,13 +52,20 @@ LABELS = Vocabulary(
             r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
             r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),
-        "servicio_medico": r"(?<!SIN )(?<!NO )(?<!NO TIENE )(?<!NO CUENTA CON )"
-        r"(?:CON |TIENE |CUENTA CON )?(?:DERECHO|ACCESO)"
-        r" (?:AL?|DE|A LOS|A LAS) (?:LA )?(?:SERVICIOS?|SERV\.|ATENCION|ASISTENCIA|PRESTACIONES)"
-        r" ?MEDIC[OA]S?(?: VIGENTE)?"
-        r"|SERVICIOS? MEDICOS?|SERV\.? MEDICOS?|ATENCION MEDICA|ASISTENCIA MEDICA"
-        r"|(?:(?:DERECHO|ACCESO) A (?:LAS )?)?PRESTACIONES (?:MEDICAS|EN ESPECIE)"
-        r"|(?:(?:DERECHO|ACCESO) A (?:LOS )?)?SERVICIOS? DE SALUD",
+        "servicio_medico": (
+            r"(?<!SIN )(?<!NO )(?<!NO TIENE )(?<!NO CUENTA CON )"
+            r"(?:¿ ?)?(?:CON |TIENE |CUENTA CON )?(?:DERECHO|ACCESO)"
+            r" (?:AL?|DE|A LOS|A LAS) (?:LA )?"
+            r"(?:SERVICIOS?|SERV\.|ATENCION|ASISTENCIA|PRESTACIONES)"
+            r" ?MEDIC[OA]S?(?: VIGENTE)?"
+            r"|(?:¿ ?)?(?:(?:CUENTA CON|TIENE|CON) )?(?:SERVICIOS? MEDICOS?|SERV\.? MEDICOS?"
+            r"|ATENCION MEDICA|ASISTENCIA MEDICA)"
+            r"|(?:(?:DERECHO|ACCESO) A (?:LAS )?)?PRESTACIONES (?:MEDICAS|EN ESPECIE)"
+            r"|(?:(?:DERECHO|ACCESO) A (?:LOS )?)?SERVICIOS? DE SALUD",
+            # a label where it starts a run or ends with a colon: the title "Constancia de
+            # vigencia de derechos médicos" holds the same words
+            r"^(?:VIGENCIA DE (?:LOS )?)?DERECHOS MEDICOS",
+        ),
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",
         "modalidad": r"(?:REGIMEN ?(?:/|Y) ?)?MODALIDAD(?: DE (?:ASEGURAMIENTO|AFILIACION))?"
@@ -72,7 +79,8 @@ LABELS = Vocabulary(
             r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA"
             r"|CENTRO DE TRABAJO"
             r"|DENOMINACION|INSTITUCION EDUCATIVA"
-            r"|A CARGO DE(?:L PATRON)?|INSCRIT[OA](?: ?\(A\))? POR(?: EL PATRON)?",
+            r"|A CARGO DE(?:L PATRON)?|INSCRIT[OA](?: ?\(A\))? POR(?: EL PATRON)?"
+            r"|(?:CORRESPONDIENTE|PERTENECIENTE) A",
             r"^:INSTITUCION",
         ),
         "tipo_ultimo_movimiento": (
@@ -142,10 +150,11 @@ _SEAL_PARTS = ("cadena", "sello", "serie")
 _PHRASE_NOT_VIGENTE = re.compile(
     r"\bNO SE ENCUENTRA VIGENTE|\bNO ESTA VIGENTE|\bSIN VIGENCIA DE DERECHOS|\bCAUSO BAJA"
     r"|\bDAD[OA] DE BAJA|\bSE ENCUENTRA (?:EN )?(?:ESTATUS |SITUACION )?(?:DE )?BAJA\b"
-    r"|\bNO CUENTA CON (?:VIGENCIA|DERECHOS)"
+    r"|\bNO CUENTA CON (?:VIGENCIA|DERECHOS)|\bNO SE ENCUENTRAN (?:ACTUALMENTE )?VIGENTES"
+    r"|\bNO ESTAN VIGENTES"
 )
 _PHRASE_VIGENTE = re.compile(
-    r"(?<!NO )\bSE ENCUENTRA (?:ACTUALMENTE )?VIGENTE|(?<!NO )\bESTA VIGENTE"
+    r"(?<!NO )\bSE ENCUENTRAN? (?:ACTUALMENTE )?VIGENTES?|(?<!NO )\bESTAN? VIGENTES?"
     r"|\bVIGENTE EN SUS DERECHOS|\bCON DERECHOS VIGENTES|(?<!NO )\bCUENTA CON VIGENCIA"
 )
 # "derecho al servicio médico", "derecho a recibir atención médica", "acceso a los
@@ -156,9 +165,13 @@ _TO_MEDICAL = (
 )
 _PHRASE_NO_SERVICE = re.compile(
     rf"\b(?:SIN|NO CUENTA CON|NO TIENE|NO GOZA(?: DE)?|CARECE DE|CARECER DE) {_TO_MEDICAL}"
+    r"|\b(?:DERECHOHABIENTE|ASEGURAD[OA](?: ?\(A\))?|BENEFICIARI[OA](?: ?\(A\))?)"
+    r" SIN (?:SERVICIOS?|ATENCION|ASISTENCIA) MEDIC[OA]S?\b"
 )
 _PHRASE_SERVICE = re.compile(
-    rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA(?: DE)?) {_TO_MEDICAL}(?! ?:| ?(?:SI|NO)\b)"
+    rf"(?<!NO )\b(?:CUENTA CON|TIENE|CON|GOZA(?: DE)?|CONSERVA) {_TO_MEDICAL}(?! ?:| ?(?:SI|NO)\b)"
+    r"|\b(?:DERECHOHABIENTE|ASEGURAD[OA](?: ?\(A\))?|BENEFICIARI[OA](?: ?\(A\))?)"
+    r" CON (?:SERVICIOS?|ATENCION|ASISTENCIA) MEDIC[OA]S?\b(?! ?:)"
 )
 # "causó alta el 12/03/2024", "fue dado de baja con fecha …": a movement told in a sentence
 _PHRASE_MOVEMENT = re.compile(
@@ -173,8 +186,13 @@ _SERVICE_MAYBE_DENIED = re.compile(
 # "Último movimiento: Reingreso con fecha 23-JUL-2024": the movement's label holds its date.
 _PHRASE_MOVEMENT_DATE = re.compile(r"\bMOVIMIENTO\b[^.|]{0,40}?\b(?:CON |EN )?FECHA(?: DE| DEL)?\b")
 _PHRASE_EMISSION = re.compile(
-    r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION)\b"
+    r"\b(?:SE EXPIDE|EXPEDIDA|SE EMITE|EMITIDA|GENERADA|SE GENERA|EXPEDICION|EMISION"
+    r"|SE EXTIENDE(?: LA PRESENTE)?)\b"
 )
+# How far after its cue an emission date may be. A letter's closing formula puts the place
+# first: "Se extiende la presente a petición del interesado, en Xalapa, Veracruz, a los 31
+# días del mes de agosto de 2026".
+_EMISSION_REACH = {"SE EXTIENDE": 160}
 
 
 def is_constancia(text: str) -> bool:
@@ -213,6 +231,7 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
 
     cadena = read_cadena(list(lines))
     if cadena is not None:  # compared with what the page's labels say, before any fallback
+        _identifiers_the_cadena_confirms(lines, hits, found, sources, cadena)
         doubts.extend(f"cadena original disagrees: {f}" for f in disagreements(cadena, found))
     _self_validating(found, sources, text)
     if ocr:
@@ -250,6 +269,34 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             )
         ),
     )
+
+
+def _identifiers_the_cadena_confirms(
+    lines: Sequence[Line],
+    hits: Sequence[Hit],
+    found: dict[str, Any],
+    sources: dict[str, str],
+    cadena: Cadena,
+) -> None:
+    """A page may print one identifier's label twice with different values (a history of
+    employers above the current one: "Registro patronal" in a table, then again under "Datos
+    del patrón"). The first label's value is no more right than the other's; the one the
+    cadena confirms is. Only identifiers: a date or a situación edited on the page must stay
+    a disagreement."""
+    for field, in_cadena in (
+        ("registro_patronal", cadena.registro_patronal),
+        ("nss", cadena.nss),
+        ("curp", cadena.curp),
+    ):
+        if in_cadena is None or found.get(field) in (None, in_cadena):
+            continue
+        for hit in hits:
+            if hit.field != field or not hit.strong:
+                continue
+            other = LABELS.value_of(lines, hit, _CONVERTERS[field], hits)
+            if other is not None and other.value == in_cadena and "|" not in other.raw:
+                found[field], sources[field] = in_cadena, other.source
+                break
 
 
 _REGISTRO_HEAD = re.compile(r"^\s*[A-Z0-9][\d\s-]{9,16}\d\s*[-–,/|]?\s*")
@@ -380,7 +427,8 @@ def _phrases(
                 break
     if found.get("fecha_expedicion") is None:
         for match in _PHRASE_EMISSION.finditer(folded):
-            emitted = parse_spanish_date(folded[match.end() : match.end() + 70])
+            reach = _EMISSION_REACH.get(match.group()[:11], 70)
+            emitted = parse_spanish_date(folded[match.end() : match.end() + reach])
             if emitted is not None:
                 found["fecha_expedicion"], sources["fecha_expedicion"] = emitted, "phrase"
                 break

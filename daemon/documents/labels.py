@@ -32,7 +32,7 @@ from daemon.documents.layout import Line, Segment, clean, fold
 _TAIL = (
     r"(?:\s+DE(?:L| LA)?\s+(?:ASEGURAD[OA]|TRABAJADOR|DERECHOHABIENTE|ALUMN[OA]|ESTUDIANTE"
     r"|INTERESAD[OA])(?:\(A\))?)?"
-    r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS)?(?:\s*[:：])?"
+    r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS|\s+DEL\s+INSTITUTO)?(?:\s*[:：?])?"
 )
 STOPPER = "_stop"
 _SYNONYM_GLUE = re.compile(r"\s*(?:[/|-]|O|Y)?\s*")  # between two wordings of one label
@@ -404,6 +404,18 @@ def _candidates(
     by_segment: Mapping[tuple[int, int], list[Hit]],
     header_lines: set[int],
 ) -> Iterator[tuple[str, str]]:
+    yield from _positions(lines, hit, by_segment, header_lines)
+    worded = _worded_right(lines, hit, by_segment)
+    if worded:
+        yield "label:right", worded
+
+
+def _positions(
+    lines: Sequence[Line],
+    hit: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+    header_lines: set[int],
+) -> Iterator[tuple[str, str]]:
     segment = lines[hit.line].segments[hit.seg]
     found = by_segment[(hit.line, hit.seg)]
     k = found.index(hit)
@@ -565,6 +577,35 @@ def _right(lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int],
     return clean(nxt.text[: labels[0].start] if labels else nxt.text)
 
 
+def _worded_right(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """The next run when it begins with another field's label word and goes on without a
+    colon ("CONDICIÓN DEL ASEGURADO | ASEGURADO CON DERECHOS"): tried after every other
+    position, since the word is more often the next label than the value's own."""
+    line = lines[hit.line]
+    if hit.seg + 1 >= len(line.segments) or (hit.line, hit.seg) not in by_segment:
+        return ""
+    if by_segment[(hit.line, hit.seg)][-1] is not hit:
+        return ""
+    nxt = line.segments[hit.seg + 1]
+    labels = by_segment.get((hit.line, hit.seg + 1))
+    if not labels or labels[0].start != 0 or not _worded_value(labels, hit, nxt):
+        return ""
+    return clean(nxt.text)
+
+
+def _worded_value(labels: list[Hit], owner: Hit, run: Segment) -> bool:
+    """``run`` starts with one label, of another field, with no colon, and goes on."""
+    label = labels[0]
+    return (
+        len(labels) == 1
+        and label.field not in (owner.field, STOPPER)
+        and not label.colon
+        and _has_value(run.text[label.end :])
+    )
+
+
 def _under_a_label(
     lines: Sequence[Line],
     li: int,
@@ -593,7 +634,21 @@ def _below(
     by_segment: Mapping[tuple[int, int], list[Hit]],
     next_label_x: float | None,
 ) -> Iterator[tuple[str, str]]:
-    """Runs under the label, in its column band, nearest first (up to three lines down)."""
+    """Runs under the label, in its column band, nearest first (up to three lines down).
+    Last, the runs there that begin with another field's label word and go on without a
+    colon ("CONDICIÓN" over "ASEGURADO SIN / DERECHOS"): the word may be the value's own."""
+    worded: list[str] = []
+    yield from _below_runs(lines, hit, by_segment, next_label_x, worded)
+    yield from (("label:below", text) for text in worded)
+
+
+def _below_runs(
+    lines: Sequence[Line],
+    hit: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+    next_label_x: float | None,
+    worded: list[str],
+) -> Iterator[tuple[str, str]]:
     label_line = lines[hit.line]
     height = max(label_line.bottom - label_line.top, 1.0)
     right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
@@ -612,6 +667,9 @@ def _below(
                 continue
             labels = by_segment.get((lj, sj))
             if labels and labels[0].start == 0:
+                if part == candidate.text and _worded_value(labels, hit, candidate):
+                    wrapped = _wrapped(lines, lj, candidate.x0, by_segment)
+                    worded.append(clean(f"{candidate.text} {wrapped}"))
                 wrapped_piece = labels[0].field == STOPPER and abs(labels[0].x0 - hit.x0) <= 4
                 if wrapped_piece or (
                     _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1

@@ -75,13 +75,22 @@ def modalidad(value: str) -> str | None:
     folded = fold(value)[:60]
     folded = re.sub(r"^\s*(?:MODALIDAD|MOD\.?)\s*", "", folded)
     number = re.search(r"(?<![\d/.-])(\d{1,2})(?![\d/:-]|\.\d)", folded)
-    student_words = "FACULTATIVO" in folded or "ESTUDIANTE" in folded
+    described = next((code for words, code in _DESCRIBED_MODALIDADES if words.search(folded)), None)
     if number:
         value_ = str(int(number.group(1)))
-        if student_words and value_ != "32":
+        if described and value_ != described:
             return None
         return value_
-    return None
+    # a description alone names the modalidad only as the whole value ("SEGURO FACULTATIVO"),
+    # never as a word of a sentence about students that happens to follow the label
+    return described if described and len(folded.split()) <= 6 else None
+
+
+# The modalidades whose description alone names them, with or without their number.
+_DESCRIBED_MODALIDADES = (
+    (re.compile(r"\bFACULTATIVO\b|\bESTUDIANTES?\b"), "32"),
+    (re.compile(r"\bSALUD PARA LA FAMILIA\b"), "33"),
+)
 
 
 _NOT_VIGENTE = re.compile(
@@ -147,17 +156,28 @@ def si_no(value: str) -> bool | None:
     folded = fold(value)
     if _MARKED.search(folded) or _UNMARKED.search(folded):
         return _checked(folded)
+    if re.match(r"\s*NO\.\s*\S", folded):
+        return None  # "No. de folio": the abbreviation of número, not an answer
     words = re.findall(r"[A-Z]+", folded)[:4]
     word = words[0] if words else ""
     if word in ("SI", "NO"):
         return word == "SI"
-    about = {"DERECHO", "DERECHOS", "SERVICIO", "SERVICIOS", "ATENCION", "ACCESO", "CON"}
+    about = {
+        "DERECHO",
+        "DERECHOS",
+        "SERVICIO",
+        "SERVICIOS",
+        "ATENCION",
+        "ACCESO",
+        "CON",
+        "VIGENCIA",
+    }
     if word in ("NINGUNO", "NINGUNA", "NEGATIVO", "SUSPENDIDO", "INACTIVO"):
         return False
     if word == "SIN" and len(words) > 1 and words[1] in about:
         return False
-    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and len(words) == 1:
-        return True
+    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and (len(words) == 1 or words[1] == "HASTA"):
+        return True  # "Vigente hasta 23/02/2027 (conservación de derechos)"
     if word in ("APLICA", "PROCEDE", "OTORGADO", "OTORGADA", "AMPARADO", "HABILITADO"):
         return True  # "No aplica" / "No procede" start with NO, above
     if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:

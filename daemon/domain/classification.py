@@ -36,6 +36,9 @@ from daemon.domain.policy import Policy
 from daemon.domain.student import Student
 
 STUDENT_INSURANCE_MODALIDAD = "32"
+# Voluntary insurance a family buys itself (Seguro de Salud para la Familia): vigente with
+# no employer at all, so no registro patronal is printed and none is missing.
+FAMILY_HEALTH_INSURANCE_MODALIDAD = "33"
 # The reason an NSS acuse carries where the school needs a constancia: it moves no case.
 ACUSE_NOT_ENOUGH = "this school asks for a constancia: the student must download it"
 # Where an emission date may come from for a too_old answer: a label, or the cadena.
@@ -362,6 +365,10 @@ def _student_insurance_elsewhere(case: Case) -> Decision | None:
     facts = case.reading.facts
     assert isinstance(facts, ConstanciaFacts)
     if facts.registro_patronal is None:
+        if facts.modalidad == FAMILY_HEALTH_INSURANCE_MODALIDAD:
+            return _other_regime(
+                case, "covered by the family's own health insurance (modalidad 33)"
+            )
         return review(
             case, "no se encontró el registro patronal", "vigente, registro patronal not found"
         )
