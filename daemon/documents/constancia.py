@@ -406,6 +406,9 @@ def _phrases(
         said is not None
         and found["servicio_medico"] is not said
         and _in_prose(sources, "servicio_medico")
+        # after a BAJA, IMSS keeps medical service for a few weeks (conservación de
+        # derechos): "baja" with and without service is no contradiction to settle
+        and found.get("vigente") is not False
     ):
         doubts.append("servicio médico disagrees with the text")
     for match in _PHRASE_MOVEMENT.finditer(folded):

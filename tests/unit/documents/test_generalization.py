@@ -177,6 +177,16 @@ def test_a_registro_two_characters_off_ours_is_reviewed_not_registered_elsewhere
     assert in_spanish(decision.reasons[1]).startswith("el registro patronal")
 
 
+def test_family_health_insurance_without_a_registro_patronal_is_covered_other_regime(
+    policy: Policy, student: Student
+) -> None:
+    """Modalidad 33 (seguro de salud para la familia) is bought by the family: it has no
+    employer, so a missing registro patronal is no reason for staff review."""
+    reading = _constancia(registro_patronal=None, patron=None, modalidad="33")
+    decision = decide(reading, policy, student)
+    assert decision.outcome is Outcome.COVERED_OTHER_REGIME
+
+
 def test_our_registro_with_an_unread_medical_service_is_reviewed_not_insured_here(
     policy: Policy, student: Student
 ) -> None:

@@ -1,0 +1,149 @@
+"""Wordings of producers this team did not write (issue 8, corpus E): the situación told in
+the plural, a letter's closing formula, a modalidad given by its description, an answer that
+begins with another field's label word, a history of employers above the current one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from daemon.documents.constancia import parse_constancia
+from daemon.documents.layout import Line, Segment, lines_of
+from daemon.documents.value_formats import modalidad, si_no
+from daemon.domain.facts import ConstanciaFacts
+from tests.fixtures import documents as docs
+
+TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
+
+
+def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
+    """Runs at (text, x, top), 7 pt high, as PDFium gives them."""
+    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
+
+
+def _constancia(
+    *runs: tuple[str, float, float], title: tuple[str, float, float] = TITLE
+) -> ConstanciaFacts:
+    return parse_constancia(_page(title, *runs))
+
+
+def test_rights_told_vigentes_in_the_plural_are_vigente() -> None:
+    facts = _constancia(
+        ("Por medio de la presente se hace constar que los derechos del asegurado", 54, 200),
+        ("se encuentran vigentes en el Instituto Mexicano del Seguro Social.", 54, 211),
+    )
+    assert facts.vigente is True
+
+
+def test_rights_told_no_vigentes_in_the_plural_are_not_vigente() -> None:
+    facts = _constancia(
+        ("Se hace constar que los derechos del asegurado no se encuentran vigentes.", 54, 200)
+    )
+    assert facts.vigente is False
+
+
+def test_a_letters_closing_formula_gives_the_emission_date() -> None:
+    """The place comes between the cue and the date: "Se extiende la presente a petición del
+    interesado, en Xalapa, Veracruz, a los 31 días del mes de agosto de 2026"."""
+    facts = _constancia(
+        ("Se extiende la presente a petición del interesado, en Xalapa, Veracruz, a los", 54, 300),
+        ("31 días del mes de agosto de 2026.", 54, 311),
+    )
+    assert facts.fecha_expedicion == date(2026, 8, 31)
+
+
+def test_the_title_vigencia_de_derechos_medicos_is_not_a_medical_answer() -> None:
+    """ "No. de folio" next to it is the abbreviation of número, not a NO."""
+    facts = _constancia(
+        ("No. de folio: 4471203", 54, 120),
+        title=("CONSTANCIA DE VIGENCIA DE DERECHOS MÉDICOS", 150.0, 80.0),
+    )
+    assert facts.servicio_medico is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "code"),
+    [
+        ("SEGURO FACULTATIVO", "32"),
+        ("Estudiante", "32"),
+        ("Seguro de salud para la familia", "33"),
+        ("33 - Salud para la familia", "33"),
+        ("32 Seguro facultativo", "32"),
+    ],
+)
+def test_a_modalidad_given_by_its_description_is_read_as_its_number(
+    printed: str, code: str
+) -> None:
+    assert modalidad(printed) == code
+
+
+def test_a_modalidad_number_the_description_contradicts_is_not_read() -> None:
+    assert modalidad("10 Seguro facultativo") is None
+
+
+def test_a_sentence_about_students_after_the_label_is_not_a_modalidad() -> None:
+    assert modalidad("los estudiantes de nivel medio superior y superior deben tramitar") is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "answer"),
+    [
+        ("Vigente hasta 23/02/2027 (conservación de derechos)", True),
+        ("Sin vigencia", False),
+        ("Con vigencia", True),
+        ("No. 4471203", None),
+    ],
+)
+def test_a_medical_service_answer_in_words_is_read(printed: str, answer: bool | None) -> None:
+    assert si_no(printed) is answer
+
+
+def test_an_answer_beginning_with_another_fields_label_word_is_read_right_of_the_label() -> None:
+    """ "ASEGURADO" starts the value here, not the next label: it is tried after every other
+    place a value could be."""
+    facts = _constancia(("Condición del asegurado", 54, 200), ("ASEGURADO CON DERECHOS", 250, 200))
+    assert facts.vigente is True
+
+
+def test_an_answer_beginning_with_another_fields_label_word_is_read_under_the_label() -> None:
+    facts = _constancia(
+        ("Condición del asegurado", 54, 200), ("ASEGURADO SIN", 54, 211), ("DERECHOS", 54, 222)
+    )
+    assert facts.vigente is False
+
+
+def test_the_registro_the_cadena_confirms_wins_over_a_history_table_of_employers() -> None:
+    """A former employer's registro printed first is not an edit of the page."""
+    facts = _constancia(
+        ("Historial de patrones", 54, 150),
+        ("Registro patronal", 54, 165),
+        ("Fecha de alta", 250, 165),
+        (docs.OTHER_SCHOOL_REGISTRO, 54, 176),
+        ("02/02/2024", 250, 176),
+        ("Datos del patrón", 54, 210),
+        ("Registro patronal:", 54, 225),
+        (docs.OUR_REGISTRO, 200, 225),
+        ("Cadena original:", 54, 400),
+        (f"||2026/11/30 10:15|{docs.NSS}|{docs.CURP}|VIGENTE|{docs.OUR_REGISTRO}|32||", 54, 411),
+    )
+    assert facts.registro_patronal == docs.OUR_REGISTRO
+    assert facts.doubts == ()
+
+
+def test_a_baja_keeping_medical_service_for_some_weeks_is_no_contradiction() -> None:
+    """Conservación de derechos: after a baja IMSS still gives medical service for weeks."""
+    facts = _constancia(
+        ("El asegurado fue dado de baja el 3 de octubre de 2026; servicio", 54, 220),
+        ("médico: sin vigencia. Conserva derecho al servicio médico por ocho semanas.", 54, 231),
+    )
+    assert facts.vigente is False
+    assert facts.doubts == ()
+
+
+def test_a_vigente_page_that_denies_and_grants_medical_service_is_a_contradiction() -> None:
+    facts = _constancia(
+        ("Los derechos del asegurado se encuentran vigentes; su servicio", 54, 220),
+        ("médico: sin vigencia. Cuenta con derecho al servicio médico.", 54, 231),
+    )
+    assert facts.doubts == ("servicio médico disagrees with the text",)
