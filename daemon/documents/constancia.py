@@ -75,13 +75,17 @@ LABELS = Vocabulary(
             r"(?:NOMBRE|DENOMINACION) O RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?"
             r"(?: O SUJETO OBLIGADO)?"
             r"|RAZON SOCIAL(?: DEL (?:PATRON|EMPLEADOR))?(?: O SUJETO OBLIGADO)?"
-            r"|NOMBRE DEL PATRON|PATRON(?: O SUJETO OBLIGADO| ?/ ?INSTITUCION(?: EDUCATIVA)?)?"
+            r"|NOMBRE DEL PATRON"
+            r"|PATRON(?: O SUJETO OBLIGADO| ?(?:/|O) ?INSTITUCION(?: EDUCATIVA)?)?"
             r"|(?:NOMBRE DEL )?EMPLEADOR|SUJETO OBLIGADO|(?:NOMBRE DE LA )?EMPRESA"
             r"|CENTRO DE TRABAJO"
             r"|DENOMINACION|INSTITUCION EDUCATIVA"
             r"|A CARGO DE(?:L PATRON)?|INSCRIT[OA](?: ?\(A\))? POR(?: EL PATRON)?"
             r"|(?:CORRESPONDIENTE|PERTENECIENTE) A",
             r"^:INSTITUCION",
+            # a column header of its own over the name ("INSTITUCIÓN | NO. DE REGISTRO…"):
+            # the word alone, never "institución" starting a sentence
+            r"^(?:INSTITUCION|POR PARTE DE)(?=\s*$)",
         ),
         "tipo_ultimo_movimiento": (
             r"(?:TIPO|CLAVE) (?:DE(?:L)? )?(?:ULT(?:IMO|\.) ?)?MOV(?:IMIENTO|\.)(?: AFILIATORIO)?"

@@ -257,7 +257,13 @@ def place(value: str) -> str | None:
     found = clean(value)
     if not found or not found[0].isupper():
         return None
-    return found
+    # a place's name has no figures: "PUEBLA 298", "NUEVO LEÓN $ 436.35" end in the next
+    # column's number (a clinic, an amount) read on the same line
+    found = clean(_FIGURE_AFTER_PLACE.split(found, maxsplit=1)[0])
+    return found or None
+
+
+_FIGURE_AFTER_PLACE = re.compile(r"\s+(?=[$#]|[^\s]*\d)")
 
 
 def organization(value: str) -> str | None:
@@ -266,17 +272,22 @@ def organization(value: str) -> str | None:
     of a sentence). A registro printed before it in the same cell ("B2318476105 / UNIVERSIDAD
     …") is not part of the name."""
     found = clean(_CLAUSE_GOES_ON.split(value, maxsplit=1)[0])
+    found = clean(_LEAD_IN.sub("", found, count=1))
     head = _REGISTRO_BEFORE_NAME.match(fold(found))
     if head:
         found = clean(found[head.end() :])
     if not found or not found[0].isalpha() or not found[0].isupper() or len(found.split()) < 2:
         return None
+    if ":" in found or sum(ch.isdigit() for ch in found) > sum(ch.isalpha() for ch in found):
+        return None  # "No. de registro patronal: U76…", "U76 72246 32 5": a label, a number
     return found
 
 
 # "UNIV. TECNOLÓGICA…, registro patronal B23…, en la": a comma and a lower-case word are the
 # sentence going on, while ", S.A. DE C.V." is still the name
 _CLAUSE_GOES_ON = re.compile(r",\s+(?=[a-záéíóúñü])")
+# "POR PARTE DE FUNDACIÓN…": the words that introduce a name are no part of it
+_LEAD_IN = re.compile(r"^(?:POR PARTE DE(?:L| LA)?|A CARGO DE(?:L| LA)?)\s+(?=\S)", re.I)
 _REGISTRO_BEFORE_NAME = re.compile(r"[A-Z0-9][\d -]{9,15}\d\s*[/|,–-]\s*(?=[A-Z])")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Line, Segment, lines_of
-from daemon.documents.value_formats import modalidad, si_no
+from daemon.documents.value_formats import modalidad, organization, place, si_no
 from daemon.domain.facts import ConstanciaFacts
 from tests.fixtures import documents as docs
 
@@ -147,3 +147,45 @@ def test_a_vigente_page_that_denies_and_grants_medical_service_is_a_contradictio
         ("médico: sin vigencia. Cuenta con derecho al servicio médico.", 54, 231),
     )
     assert facts.doubts == ("servicio médico disagrees with the text",)
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("PUEBLA 298", "PUEBLA"),
+        ("NUEVO LEÓN $ 436.35", "NUEVO LEÓN"),
+        ("CIUDAD DE MÉXICO SUR", "CIUDAD DE MÉXICO SUR"),
+        ("D.F. NORTE", "D.F. NORTE"),
+    ],
+)
+def test_a_delegacion_ends_before_the_next_columns_figure(printed: str, name: str) -> None:
+    assert place(printed) == name
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        (
+            "POR PARTE DE FUNDACIÓN PARA EL DESARROLLO COMUNITARIO, A.C.",
+            "FUNDACIÓN PARA EL DESARROLLO COMUNITARIO, A.C.",
+        ),
+        ("No. de registro patronal:U76 72246 32 5", None),
+        ("U76 72246 32 5", None),
+        ("TALLER MECÁNICO Y REFACCIONARIA ORTIZ", "TALLER MECÁNICO Y REFACCIONARIA ORTIZ"),
+    ],
+)
+def test_an_employer_is_a_name_not_its_lead_in_nor_a_label_nor_a_number(
+    printed: str, name: str | None
+) -> None:
+    assert organization(printed) == name
+
+
+def test_an_employer_under_a_header_of_its_own_is_read() -> None:
+    facts = _constancia(
+        ("Patrón o sujeto obligado", 32, 378),
+        ("INSTITUCIÓN", 35, 392),
+        ("NO. DE REGISTRO PATRONAL", 304, 392),
+        ("UNIVERSIDAD TECNOLÓGICA DEL VALLE", 35, 404),
+        ("U76-72246-32-5", 304, 404),
+    )
+    assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DEL VALLE"
