@@ -85,7 +85,7 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
             # glyphs placed one by one are told by the runs as PDFium gives them, before
             # letter-spaced labels are put back together
             plain = lines_of(runs, tracking=False)
-            if split_in_glyphs(" ".join(line.text for line in plain)):
+            if split_in_glyphs(" ".join(line.text for line in plain)) or _overlapping(runs):
                 runs = _glyph_runs(textpage, number, height)
                 rebuilt = True
             segments.extend(runs)
@@ -115,6 +115,23 @@ def split_in_glyphs(text: str) -> bool:
     PDFium's rectangles do not put back together."""
     words = text.split()
     return len(words) >= 20 and sum(1 for w in words if len(w) == 1) > 0.25 * len(words)
+
+
+def _overlapping(runs: list[Segment]) -> bool:
+    """Two runs of one line that cover each other: a long label printed over its value's
+    cell. PDFium's rectangle then holds both texts' glyphs mixed by position ("(Enfermedades
+    A | es ACTIVO"); glyph by glyph in drawing order each text stays whole."""
+    ordered = sorted(runs, key=lambda run: (run.top, run.x0))
+    for i, run in enumerate(ordered):
+        height = max(run.bottom - run.top, 1.0)
+        for other in ordered[i + 1 :]:
+            if other.top > run.bottom:
+                break
+            shorter = min(height, max(other.bottom - other.top, 1.0))
+            same_line = min(run.bottom, other.bottom) - max(run.top, other.top) > 0.5 * shorter
+            if same_line and min(run.x1, other.x1) - max(run.x0, other.x0) > 0.5 * shorter:
+                return True
+    return False
 
 
 _Glyphs = tuple[list[tuple[int, float, float, float, float]], float]

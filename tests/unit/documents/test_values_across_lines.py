@@ -449,3 +449,28 @@ def test_inscrito_por_names_the_employer() -> None:
         ("COMERCIALIZADORA DEL BAJÍO S.A. DE C.V.", 201, 161),
     )
     assert facts.patron == "COMERCIALIZADORA DEL BAJÍO S.A. DE C.V."
+
+
+def test_a_label_printed_over_its_values_cell_keeps_both_texts_whole() -> None:
+    """A long label overflowing into the value's column: PDFium's rectangle mixes both texts'
+    letters by position ("(Enfermedades A | es ACTIVO"); read in drawing order they stay
+    whole, and the answer is read."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from daemon.documents.pdf_text import read_pdfium
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("Helvetica", 10)
+    page.drawString(55, 700, "CONSTANCIA DE VIGENCIA DE DERECHOS")
+    page.drawString(55, 600, "Prestaciones en especie (Enfermedades")
+    page.drawString(200, 600, "ACTIVO")
+    page.drawString(55, 590, "y Maternidad)")
+    page.save()
+    lines = read_pdfium(out.getvalue(), 1).lines
+    runs = [segment.text for line in lines for segment in line.segments]
+    assert "Prestaciones en especie (Enfermedades" in runs
+    assert "ACTIVO" in runs
+    assert parse_constancia(lines).servicio_medico is True
