@@ -100,7 +100,8 @@ LABELS = Vocabulary(
         "delegacion": r"DELEGACION(?: DE ADSCRIPCION)?|DELEG\.|SUBDELEGACION|OOAD"
         r"|ORGANO DE OPERACION"
         r" ADMINISTRATIVA(?: DESCONCENTRADA)?",
-        "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\.|UNIDAD DE MEDICINA FAMILIAR(?: DE ADSCRIPCION)?"
+        "umf": r"UMF(?: DE ADSCRIPCION)?|U\.M\.F\."
+        r"|UNIDAD (?:DE MEDICINA|MEDICA) FAMILIAR(?: DE ADSCRIPCION)?"
         r"|CLINICA(?: DE ADSCRIPCION)?",
         "fecha_expedicion": (
             r"(?:FECHA|F\.)\s*(?:Y HORA\s*)?(?:DE\s+)?(?:EXPEDICION|EMISION|IMPRESION|CONSULTA"

@@ -189,3 +189,8 @@ def test_an_employer_under_a_header_of_its_own_is_read() -> None:
         ("U76-72246-32-5", 304, 404),
     )
     assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DEL VALLE"
+
+
+def test_the_clinic_labelled_unidad_medica_familiar_is_read() -> None:
+    facts = _constancia(("Unidad Médica Familiar", 31, 283), ("99", 220, 283))
+    assert facts.umf == "99"
