@@ -149,7 +149,9 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "parentesco": vf.relation,
     "titular": vf.name,
 }
-_SEAL_PARTS = ("cadena", "sello", "serie")
+# The digital seal is the cadena original and the sello that signs it; a certificate's serial
+# number printed without the cadena seals nothing (bench/corpus_manifest.md, has_seal).
+_SEAL_PARTS = ("cadena", "sello")
 
 # Narrative constancias put the situation and the medical service in sentences.
 _PHRASE_NOT_VIGENTE = re.compile(
@@ -257,7 +259,7 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     if found.get("fecha_expedicion") is None and generic is not None:
         found["fecha_expedicion"], sources["fecha_expedicion"] = generic, "generic-date"
     labelled = labels_of(hits)
-    found["has_seal"] = sum(part in labelled for part in _SEAL_PARTS) >= 2
+    found["has_seal"] = all(part in labelled for part in _SEAL_PARTS)
     found = {k: v for k, v in found.items() if v is not None}
     # Unread: its label is on the form (a word in a footer sentence is not a field), or
     # the page says NO / SIN next to a medical word we could not read as a value.

@@ -194,3 +194,12 @@ def test_an_employer_under_a_header_of_its_own_is_read() -> None:
 def test_the_clinic_labelled_unidad_medica_familiar_is_read() -> None:
     facts = _constancia(("Unidad Médica Familiar", 31, 283), ("99", 220, 283))
     assert facts.umf == "99"
+
+
+def test_a_serial_number_without_the_cadena_original_is_no_seal() -> None:
+    facts = _constancia(
+        ("Sello digital:", 57, 468),
+        ("Ct4MJ5VmV+jCBpHcsHhNMIe6zDiLuk4SIDQmR7QLk4+0cAgIB1ik==", 57, 479),
+        ("Número de serie del certificado: 30439637893677752903", 57, 510),
+    )
+    assert facts.has_seal is False
