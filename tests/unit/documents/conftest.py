@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from daemon.documents import DocumentReader, ReadLimits, read_attachment
+from daemon.documents.layout import Line, Segment, lines_of
 from daemon.domain.classification import Case, Decision, Roster, classify
 from daemon.domain.facts import DocumentReading
 from daemon.domain.policy import Policy
@@ -15,6 +16,13 @@ from daemon.domain.student import Student
 from tests.fixtures.documents import ISSUED
 
 LIMITS = ReadLimits(seconds=5.0, memory_mb=768)
+TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
+
+
+def page_of(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
+    """A page of runs at (text, x, top), 7 pt high, as PDFium gives them (cap-height tight
+    boxes): the layout rules without a PDF in between."""
+    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
 
 
 def read_one(

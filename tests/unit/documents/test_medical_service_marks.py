@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from daemon.documents.constancia import parse_constancia
-from daemon.documents.layout import Line, Segment, lines_of
 from daemon.domain.facts import ConstanciaFacts
+from tests.unit.documents.conftest import TITLE, page_of
 
-TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
 IDENTITY = (
     ("NSS:", 51, 111),
     ("26150367501", 171, 111),
@@ -16,12 +15,8 @@ IDENTITY = (
 )
 
 
-def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
-    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
-
-
 def _constancia(*runs: tuple[str, float, float]) -> ConstanciaFacts:
-    return parse_constancia(_page(TITLE, *IDENTITY, *runs))
+    return parse_constancia(page_of(TITLE, *IDENTITY, *runs))
 
 
 def test_the_mark_under_the_no_column_says_no_medical_service() -> None:
@@ -71,7 +66,7 @@ def test_marks_under_both_options_are_no_answer() -> None:
 def test_header_cells_whose_words_touch_are_two_labels() -> None:
     """A header wider than its column runs into the next one: "Prestaciones médicasSituación"."""
     facts = parse_constancia(
-        _page(
+        page_of(
             TITLE,
             ("NSS:", 51, 111),
             ("26150367501", 171, 111),

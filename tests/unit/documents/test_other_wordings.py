@@ -9,23 +9,16 @@ from datetime import date
 import pytest
 
 from daemon.documents.constancia import parse_constancia
-from daemon.documents.layout import Line, Segment, lines_of
 from daemon.documents.value_formats import modalidad, organization, place, si_no
 from daemon.domain.facts import ConstanciaFacts
 from tests.fixtures import documents as docs
-
-TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
-
-
-def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
-    """Runs at (text, x, top), 7 pt high, as PDFium gives them."""
-    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
+from tests.unit.documents.conftest import TITLE, page_of
 
 
 def _constancia(
     *runs: tuple[str, float, float], title: tuple[str, float, float] = TITLE
 ) -> ConstanciaFacts:
-    return parse_constancia(_page(title, *runs))
+    return parse_constancia(page_of(title, *runs))
 
 
 def test_rights_told_vigentes_in_the_plural_are_vigente() -> None:

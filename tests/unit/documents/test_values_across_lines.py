@@ -8,22 +8,16 @@ from datetime import date
 import pytest
 
 from daemon.documents.constancia import parse_constancia
-from daemon.documents.layout import Line, Segment, clean, lines_of
+from daemon.documents.layout import Segment, clean, lines_of
 from daemon.documents.pdf_text import _spaced
 from daemon.documents.renuncia import parse_renuncia
 from daemon.documents.value_formats import movement, organization, si_no
 from daemon.domain.facts import ConstanciaFacts
-
-TITLE = ("CONSTANCIA DE VIGENCIA DE DERECHOS", 150.0, 80.0)
-
-
-def _page(*runs: tuple[str, float, float]) -> tuple[Line, ...]:
-    """Runs at (text, x, top), 7 pt high, as PDFium gives them (cap-height tight boxes)."""
-    return lines_of(Segment(t, 0, x, x + 5.2 * len(t), top, top + 7) for t, x, top in runs)
+from tests.unit.documents.conftest import TITLE, page_of
 
 
 def _constancia(*runs: tuple[str, float, float]) -> ConstanciaFacts:
-    return parse_constancia(_page(TITLE, *runs))
+    return parse_constancia(page_of(TITLE, *runs))
 
 
 def test_a_name_wrapped_over_three_lines_of_its_cell_is_read_whole() -> None:
@@ -107,7 +101,7 @@ def test_a_surname_that_starts_with_de_la_keeps_it() -> None:
 
 
 def test_a_letter_waiver_names_its_programme_in_the_opening_sentence() -> None:
-    lines = _page(
+    lines = page_of(
         ("Yo, ZOÉ QUIÑONES QUIÑONES, alumno(a) de TSU EN MANTENIMIENTO", 84, 185),
         ("INDUSTRIAL con número de matrícula 22100063, por medio de la presente", 55, 201),
         ("manifiesto que renuncio al Seguro Facultativo del IMSS que me corresponde como", 54, 217),
@@ -226,7 +220,7 @@ def test_a_label_word_followed_by_a_comma_is_a_sentence() -> None:
 
 
 def test_a_letter_gives_its_reason_after_debido_a_que() -> None:
-    lines = _page(
+    lines = page_of(
         (
             "Yo, JULIÁN MUÑOZ MARTÍNEZ, con matrícula UTVA20230052 y CURP MUMJ040604HGTXRLH9,",
             57,
