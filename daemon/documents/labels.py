@@ -448,9 +448,49 @@ def _positions(
         nxt = lines[hit.line].segments[hit.seg + 1]
         wrapped = _wrapped(lines, hit.line, nxt.x0, by_segment)
         if wrapped:
-            yield "label:right", f"{right} {wrapped}"
+            head = nxt.text if clean(nxt.text) == right else right  # keeps "…MÉXICO, S."
+            yield "label:right", clean(f"{head} {wrapped}")
         yield "label:right", right
+    elif not inline:
+        straddled = _straddling(lines, hit, by_segment)
+        if straddled:
+            yield "label:right", straddled
     yield from _below(lines, hit, by_segment, None)
+
+
+def _straddling(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """A value of two lines with its label centred between them ("ASOCIACIÓN … DE" /
+    "Nombre o razón social" / "PACHUCA, A.C."): the line above the label holds nothing but
+    the value's first piece, and the line below goes on at the same left edge. Without
+    this the label reads only the value's second half."""
+    li = hit.line
+    if li == 0 or li + 1 >= len(lines):
+        return ""
+    label = lines[li].segments[hit.seg]
+    above = lines[li - 1]
+    if above.page != label.page or len(above.segments) != 1 or (li - 1, 0) in by_segment:
+        return ""
+    first = above.segments[0]
+    if first.x0 <= label.x1 or label.top - first.bottom > 0.5 * label.height:
+        return ""
+    if _row_label(lines, li - 2, first.x0, by_segment) is not None and any(
+        abs(s.x0 - first.x0) <= 6 and first.top - s.bottom <= _WRAP_GAP * first.height
+        for s in lines[li - 2].segments
+    ):
+        return ""  # the wrapped end of the value of the row above
+    below = lines[li + 1]
+    second = next((s for s in below.segments if abs(s.x0 - first.x0) <= 6), None)
+    if (
+        second is None
+        or below.page != label.page
+        or (li + 1, below.segments.index(second)) in by_segment
+        or second.top - label.bottom > 0.5 * label.height
+    ):
+        return ""
+    rest = _wrapped(lines, li + 1, second.x0, by_segment)
+    return clean(f"{first.text} {second.text} {rest}")
 
 
 _WRAP_GAP = 1.2  # a wrapped cell's next line follows within a line height; a row is further
@@ -475,14 +515,18 @@ def _wrapped(
             break
         piece = None
         for sj, candidate in enumerate(line.segments):
-            if abs(candidate.x0 - x0) <= 6 or _same_centre(candidate, last):
+            if (
+                abs(candidate.x0 - x0) <= 6
+                or _same_centre(candidate, last)
+                or _same_right(candidate, last)
+            ):
                 piece = (sj, candidate)
             elif (
                 candidate.x0 < x0
                 and (lj, sj) in by_segment
                 and (own_label is None or candidate.x1 > own_label.x0 - 14)
             ):
-                return " ".join(pieces)  # the next row's label: this run is its value
+                return clean(" ".join(pieces))  # the next row's label: this run is its value
         if piece is None:
             if all(re.fullmatch(r"[\s._-]+", s.text) for s in line.segments):
                 continue  # leader dots
@@ -492,9 +536,15 @@ def _wrapped(
         sj, candidate = piece
         if (lj, sj) in by_segment:
             break
-        pieces.append(clean(candidate.text))
+        pieces.append(candidate.text.strip())  # its dots kept: "…MÉXICO, S." / "DE R.L."
         bottom = candidate.bottom
-    return " ".join(p for p in pieces if p)
+    return clean(" ".join(pieces))
+
+
+def _same_right(run: Segment, above: Segment) -> bool:
+    """A right-aligned cell's lines share their right edge ("…DEL GOLFO DE MÉXICO, S." /
+    "DE R.L. DE C.V."); the shorter line starts further right."""
+    return abs(run.x1 - above.x1) <= 4 and run.x0 > above.x0 + 2
 
 
 def _same_centre(run: Segment, above: Segment) -> bool:
@@ -671,9 +721,14 @@ def _below_runs(
                     wrapped = _wrapped(lines, lj, candidate.x0, by_segment)
                     worded.append(clean(f"{candidate.text} {wrapped}"))
                 wrapped_piece = labels[0].field == STOPPER and abs(labels[0].x0 - hit.x0) <= 4
-                if wrapped_piece or (
-                    _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1
+                right_under = _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1
+                if (
+                    right_under
+                    and abs(labels[0].x0 - hit.x0) <= 14
+                    and _has_value_beside(lines, lj, sj, by_segment)
                 ):
+                    return  # a section heading ("Patrón o sujeto obligado") over label: value rows
+                if wrapped_piece or right_under:
                     reference = below.bottom
                     break  # a label right under this one: a header row (grid), look lower
                 if _starts_near(labels[0], hit.x0, right_edge):
@@ -687,6 +742,20 @@ def _below_runs(
                 if wrapped:
                     yield "label:below", f"{part} {wrapped}"
                 yield "label:below", part
+
+
+def _has_value_beside(
+    lines: Sequence[Line], li: int, si: int, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> bool:
+    """The label run ``si`` of line ``li`` has its value on its own row: after its last label
+    in the run, or in the next run when that one does not start with a label."""
+    line = lines[li]
+    if _has_value(line.segments[si].text[by_segment[(li, si)][-1].end :]):
+        return True
+    if si + 1 >= len(line.segments):
+        return False
+    following = by_segment.get((li, si + 1))
+    return not following or following[0].start > 0
 
 
 def _next_run_x(line: Line, hit: Hit) -> float | None:

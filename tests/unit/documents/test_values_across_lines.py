@@ -468,3 +468,47 @@ def test_a_label_printed_over_its_values_cell_keeps_both_texts_whole() -> None:
     assert "Prestaciones en especie (Enfermedades" in runs
     assert "ACTIVO" in runs
     assert parse_constancia(lines).servicio_medico is True
+
+
+def test_an_employer_right_aligned_in_its_cell_keeps_its_wrapped_end() -> None:
+    first, second = "LOGÍSTICA DEL GOLFO DE MÉXICO, S.", "DE R.L. DE C.V."
+    right_edge = 220 + 5.2 * len(first)
+    facts = _constancia(
+        ("Patrón", 54, 178),
+        (first, 220, 178),
+        (second, right_edge - 5.2 * len(second), 187),
+        ("Delegación", 54, 205),
+        ("VERACRUZ NORTE", 220, 205),
+    )
+    assert facts.patron == "LOGÍSTICA DEL GOLFO DE MÉXICO, S. DE R.L. DE C.V."
+    assert facts.delegacion == "VERACRUZ NORTE"
+
+
+def test_a_label_centred_between_the_two_lines_of_its_value_reads_both() -> None:
+    facts = _constancia(
+        ("Código postal", 31, 270),
+        ("34979", 220, 270),
+        ("ASOCIACIÓN DE PADRES DE FAMILIA DEL COLEGIO MONTESSORI DE", 220, 296),
+        ("Nombre o razón social", 31, 305),
+        ("PACHUCA, A.C.", 220, 313),
+        ("Registro patronal", 31, 327),
+        ("P4112987-10-4", 220, 327),
+    )
+    expected = "ASOCIACIÓN DE PADRES DE FAMILIA DEL COLEGIO MONTESSORI DE PACHUCA, A.C."
+    assert facts.patron == expected
+    assert facts.registro_patronal == "P4112987104"
+
+
+def test_a_section_heading_over_label_and_value_rows_takes_no_value_below() -> None:
+    """"Patrón o sujeto obligado" heads the employer's rows; the line under the row below
+    is the end of that row's value, not the heading's."""
+    facts = _constancia(
+        ("Patrón o sujeto obligado", 55, 357),
+        ("Patrón", 51, 376),
+        ("ASOCIACIÓN DE PADRES DE FAMILIA DEL COLEGIO MONTESSORI DE", 200, 376),
+        ("PACHUCA, A.C.", 201, 387),
+        ("No. de registro patronal", 51, 402),
+        ("P41 12987 10 4", 201, 402),
+    )
+    expected = "ASOCIACIÓN DE PADRES DE FAMILIA DEL COLEGIO MONTESSORI DE PACHUCA, A.C."
+    assert facts.patron == expected
