@@ -107,12 +107,8 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
     }
     for field, in_cadena in pairs.items():
         shown = printed.get(field)
-        if in_cadena is None or shown is None or shown == in_cadena:
-            continue
-        dates = isinstance(shown, date) and isinstance(in_cadena, date)
-        if dates and abs((shown - in_cadena).days) <= 1:  # type: ignore[operator]
-            continue  # a UTC timestamp is the next day for an evening emission in Mexico
-        out.append(field)
+        if in_cadena is not None and shown is not None and not agrees(shown, in_cadena):
+            out.append(field)
     nombre = printed.get("nombre")
     if cadena.names and isinstance(nombre, str):
         others = {_compact(printed.get(key)) for key in ("patron", "titular")}
@@ -123,6 +119,14 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
         if people and not any(shown <= Counter(person) for person in people):
             out.append("nombre")
     return out
+
+
+def agrees(shown: object, in_cadena: object) -> bool:
+    """A printed value says what the cadena says (an emission date one day off does: a UTC
+    timestamp is the next day for an evening emission in Mexico)."""
+    if isinstance(shown, date) and isinstance(in_cadena, date):
+        return abs((shown - in_cadena).days) <= 1
+    return shown == in_cadena
 
 
 def _compact(value: object) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from daemon.documents import value_formats as vf
-from daemon.documents.cadena import Cadena, disagreements, read_cadena
+from daemon.documents.cadena import Cadena, agrees, disagreements, read_cadena
 from daemon.documents.labels import STOPPER, Found, Hit, Vocabulary, on_the_form
 from daemon.documents.labels import labelled as labels_of
 from daemon.documents.layout import Line, fold, full_text
@@ -120,7 +120,8 @@ LABELS = Vocabulary(
         "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
         STOPPER: r"FOLIO|RFC|DOMICILIO|CODIGO POSTAL|C\.P\.|TELEFONO|CORREO ELECTRONICO|HORA"
-        r"|PAGINA|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR|VIGENCIA HASTA"
+        r"|PAGINA|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR"
+        r"|VIGENCIA(?: DE (?:LOS )?DERECHOS)? HASTA(?: EL)?"
         r"|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )
@@ -237,9 +238,11 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     folded = _without_conditionals(fold(" ".join(line.text for line in lines)))
 
     cadena = read_cadena(list(lines))
+    labelled_fields: set[str] = set()
     if cadena is not None:  # compared with what the page's labels say, before any fallback
         _identifiers_the_cadena_confirms(lines, hits, found, sources, cadena)
         doubts.extend(f"cadena original disagrees: {f}" for f in disagreements(cadena, found))
+        labelled_fields = {k for k, v in found.items() if v is not None}
     _self_validating(found, sources, text)
     if ocr:
         _repair(found, sources, text)
@@ -252,7 +255,13 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
             ("vigente", cadena.vigente),
             ("fecha_expedicion", cadena.emitted_on),
         ):
-            if found.get(field) is None and value is not None:
+            if value is None:
+                continue
+            if found.get(field) is None or (
+                field not in labelled_fields and not agrees(found[field], value)
+            ):
+                # a fallback (a pattern, a sentence) guesses where no label said; the seal's
+                # record is the document's own statement of that field
                 found[field], sources[field] = value, "cadena"
             elif found.get(field) == value and value is not None:
                 sources[field] += "+cadena"

@@ -35,6 +35,8 @@ _TAIL = (
     r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS|\s+DEL\s+INSTITUTO)?(?:\s*[:：?])?"
 )
 STOPPER = "_stop"
+# a run that ends on a preposition or a conjunction is the first line of a wrapped label
+_DANGLING = re.compile(r"\b(?:DE|DEL|LA|LAS|LOS|Y|O|EN|A|AL|POR|PARA)$")
 _SYNONYM_GLUE = re.compile(r"\s*(?:[/|-]|O|Y)?\s*")  # between two wordings of one label
 _WINDOW = 90  # characters after a label inside a sentence that may hold its value
 
@@ -107,9 +109,15 @@ class Vocabulary:
                 if len(top.text) > 60:
                     continue  # a sentence or a long value, not a header cell
                 pieces = self._pieces_below(lines, li, top)
-                if pieces and pieces[0] in by_segment and (li, si) in by_segment:
-                    # both pieces are labels already: only a fragment ("número de") above
-                    # a label's end ("afiliación (NSS)") makes one label of them
+                if (
+                    pieces
+                    and pieces[0] in by_segment
+                    and (li, si) in by_segment
+                    and not _DANGLING.search(fold(top.text))
+                ):
+                    # both pieces are labels already: only a fragment ("número de", "FECHA
+                    # DE") above a label's end ("afiliación (NSS)", "EXPEDICIÓN:") makes one
+                    # label of them
                     pieces = []
                 for depth in range(len(pieces), 0, -1):  # the longest wording first
                     if self._join_label(lines, li, si, top, pieces[:depth], by_segment):
@@ -436,11 +444,11 @@ def _positions(
         yield "label:inline", inline
     if following is not None:
         if hit.line in header_lines or not inline:
-            yield from _below(lines, hit, by_segment, following.x0)
+            yield from _below(lines, hit, by_segment, following.x0, header_lines)
         return
     right = _right(lines, hit, by_segment)
     if hit.line in header_lines:
-        yield from _below(lines, hit, by_segment, None)
+        yield from _below(lines, hit, by_segment, None, header_lines)
         if right:
             yield "label:right", right
         return
@@ -455,7 +463,7 @@ def _positions(
         straddled = _straddling(lines, hit, by_segment)
         if straddled:
             yield "label:right", straddled
-    yield from _below(lines, hit, by_segment, None)
+    yield from _below(lines, hit, by_segment, None, header_lines)
 
 
 def _straddling(
@@ -683,12 +691,13 @@ def _below(
     hit: Hit,
     by_segment: Mapping[tuple[int, int], list[Hit]],
     next_label_x: float | None,
+    header_lines: set[int],
 ) -> Iterator[tuple[str, str]]:
     """Runs under the label, in its column band, nearest first (up to three lines down).
     Last, the runs there that begin with another field's label word and go on without a
     colon ("CONDICIÓN" over "ASEGURADO SIN / DERECHOS"): the word may be the value's own."""
     worded: list[str] = []
-    yield from _below_runs(lines, hit, by_segment, next_label_x, worded)
+    yield from _below_runs(lines, hit, by_segment, next_label_x, worded, header_lines)
     yield from (("label:below", text) for text in worded)
 
 
@@ -698,11 +707,13 @@ def _below_runs(
     by_segment: Mapping[tuple[int, int], list[Hit]],
     next_label_x: float | None,
     worded: list[str],
+    header_lines: set[int],
 ) -> Iterator[tuple[str, str]]:
     label_line = lines[hit.line]
     height = max(label_line.bottom - label_line.top, 1.0)
     right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
     reference = label_line.bottom  # the header's last line: a wrapped label moves it down
+    continuation: tuple[float, str] | None = None
     # bounded by distance, not by a count of lines: the other column's lines (leader dots,
     # labels) come in between on a two-column page
     for lj in range(hit.line + 1, min(hit.line + 9, len(lines))):
@@ -717,17 +728,25 @@ def _below_runs(
                 continue
             labels = by_segment.get((lj, sj))
             if labels and labels[0].start == 0:
+                wrapped_piece = labels[0].field == STOPPER and abs(labels[0].x0 - hit.x0) <= 4
+                right_under = _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1
+                if labels[0].field == hit.field and _has_value(candidate.text[labels[0].end :]):
+                    yield "label:below", clean(part)  # "CLÍNICA (UMF)" over "UMF 187"
+                if right_under and abs(labels[0].x0 - hit.x0) <= 14:
+                    if hit.line not in header_lines and _has_value_beside(
+                        lines, lj, sj, by_segment
+                    ):
+                        return  # the next row is "label: value": this label has no value below
+                    heading = len(label_line.segments) == 1 and not hit.colon
+                    if heading and (lj in header_lines or labels[-1].colon):
+                        # a section heading ("EMISIÓN") over a grid's header row or over
+                        # "Label:" rows; a lone word under it ("ASEGURADO") may be its value
+                        return
                 if part == candidate.text and _worded_value(labels, hit, candidate):
                     wrapped = _wrapped(lines, lj, candidate.x0, by_segment)
                     worded.append(clean(f"{candidate.text} {wrapped}"))
-                wrapped_piece = labels[0].field == STOPPER and abs(labels[0].x0 - hit.x0) <= 4
-                right_under = _starts_near(labels[0], hit.x0, right_edge) and lj == hit.line + 1
-                if (
-                    right_under
-                    and abs(labels[0].x0 - hit.x0) <= 14
-                    and _has_value_beside(lines, lj, sj, by_segment)
-                ):
-                    return  # a section heading ("Patrón o sujeto obligado") over label: value rows
+                    if wrapped:  # "CLÍNICA DENTAL" / "SONRISA S.C.": one value, not two
+                        continuation = (candidate.x0, wrapped)
                 if wrapped_piece or right_under:
                     reference = below.bottom
                     break  # a label right under this one: a header row (grid), look lower
@@ -736,6 +755,12 @@ def _below_runs(
                 continue  # a label of another column
             if labels:
                 part = _cut_at_labels(candidate, part, labels)
+            if (
+                continuation is not None
+                and abs(candidate.x0 - continuation[0]) <= 6
+                and continuation[1].startswith(clean(part))
+            ):
+                continue  # the wrapped end of a run read above as a worded value
             if part:
                 x0 = candidate.x0 if part == candidate.text else max(candidate.x0, hit.x0 - 14)
                 wrapped = _wrapped(lines, lj, x0, by_segment)
@@ -747,11 +772,14 @@ def _below_runs(
 def _has_value_beside(
     lines: Sequence[Line], li: int, si: int, by_segment: Mapping[tuple[int, int], list[Hit]]
 ) -> bool:
-    """The label run ``si`` of line ``li`` has its value on its own row: after its last label
-    in the run, or in the next run when that one does not start with a label."""
+    """The label run ``si`` of line ``li`` has its value on its own row: after a colon in its
+    run, or in the next run when that one does not start with a label. ("ASEGURADO SIN"
+    under "CONDICIÓN" is no such row: the label word may be the value's own.)"""
     line = lines[li]
-    if _has_value(line.segments[si].text[by_segment[(li, si)][-1].end :]):
-        return True
+    last = by_segment[(li, si)][-1]
+    rest = line.segments[si].text[last.end :]
+    if (last.colon and _has_value(rest)) or (":" in rest and _has_value(rest.split(":", 1)[1])):
+        return True  # "Patrón: ASOCIACIÓN…", "Fecha de alta en el IMSS: 2021-12-16"
     if si + 1 >= len(line.segments):
         return False
     following = by_segment.get((li, si + 1))

@@ -196,3 +196,19 @@ def test_a_serial_number_without_the_cadena_original_is_no_seal() -> None:
         ("Número de serie del certificado: 30439637893677752903", 57, 510),
     )
     assert facts.has_seal is False
+
+
+def test_the_cadenas_emission_date_wins_over_a_date_guessed_from_a_sentence() -> None:
+    """No label holds the emission date; a sentence's date (the alta) is a guess, and the
+    seal's own record says when the constancia was issued."""
+    facts = _constancia(
+        ("Se expide a solicitud del interesado; alta en el IMSS el 27-06-2024.", 54, 200),
+        ("Cadena original:", 54, 400),
+        (
+            f"||VD2.1|{docs.CURP}|{docs.NSS}|VIGENTE|{docs.OUR_REGISTRO}|2026-11-30T15:04:38||",
+            54,
+            411,
+        ),
+    )
+    assert facts.fecha_expedicion == date(2026, 11, 30)
+    assert dict(facts.sources)["fecha_expedicion"] == "cadena"

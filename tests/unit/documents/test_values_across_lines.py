@@ -500,7 +500,7 @@ def test_a_label_centred_between_the_two_lines_of_its_value_reads_both() -> None
 
 
 def test_a_section_heading_over_label_and_value_rows_takes_no_value_below() -> None:
-    """"Patrón o sujeto obligado" heads the employer's rows; the line under the row below
+    """ "Patrón o sujeto obligado" heads the employer's rows; the line under the row below
     is the end of that row's value, not the heading's."""
     facts = _constancia(
         ("Patrón o sujeto obligado", 55, 357),
@@ -512,3 +512,40 @@ def test_a_section_heading_over_label_and_value_rows_takes_no_value_below() -> N
     )
     expected = "ASOCIACIÓN DE PADRES DE FAMILIA DEL COLEGIO MONTESSORI DE PACHUCA, A.C."
     assert facts.patron == expected
+
+
+def test_a_label_wrapped_under_its_first_line_reads_the_value_beside_that_line() -> None:
+    """ "FECHA DE" / "EXPEDICIÓN:" is one label; the date beside "VIGENCIA DE" / "DERECHOS
+    HASTA:" on the next row is not the emission date."""
+    facts = _constancia(
+        ("FECHA DE", 45, 135),
+        ("19 de enero de 2027", 164, 135),
+        ("EXPEDICIÓN:", 45, 145),
+        ("VIGENCIA DE", 44, 161),
+        ("12/08/2027", 164, 161),
+        ("DERECHOS HASTA:", 45, 172),
+    )
+    assert facts.fecha_expedicion == date(2027, 1, 19)
+
+
+def test_a_section_heading_over_a_grid_takes_none_of_the_grids_values() -> None:
+    """ "EMISIÓN" heads a grid whose first column is another date: the emission date is the
+    one under its own header."""
+    facts = _constancia(
+        ("EMISIÓN", 41, 420),
+        ("VIGENCIA DE DERECHOS HASTA", 44, 445),
+        ("FECHA DE EXPEDICIÓN", 311, 445),
+        ("17 de septiembre de 2027", 45, 461),
+        ("10/05/2027 08:12:25", 311, 461),
+    )
+    assert facts.fecha_expedicion == date(2027, 5, 10)
+
+
+def test_a_section_heading_over_label_value_rows_takes_no_date_of_them() -> None:
+    facts = _constancia(
+        ("EMISIÓN", 56, 415),
+        ("Fecha de alta en el IMSS: 2021-12-16", 56, 437),
+        ("Fecha de impresión: 22/09/2026", 56, 451),
+    )
+    assert facts.fecha_expedicion == date(2026, 9, 22)
+    assert facts.fecha_ultimo_movimiento == date(2021, 12, 16)
