@@ -19,6 +19,9 @@ from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 
 # Closed by "||" at the end of a line or before a space (empty fields "|||" are inside).
 _RECORD = re.compile(r"\|\|(.+?)\|\|(?=\s|$)", re.S)
+_LABELLED_RECORD = re.compile(
+    r"CADENA ORIGINAL[^\n|:]{0,40}:?\s*(.+?)(?=SELLO|N(?:O|UMERO)\.? DE SERIE|\Z)", re.S
+)
 _REGISTRO = re.compile(r"[A-Z]\d{10}")
 _DATETIME = re.compile(
     r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]?(\d{2}):(\d{2}))?"
@@ -47,7 +50,12 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
             record = match.group(1).replace("\n", "")  # a wrapped record goes on
             break
     if record is None:
-        return None
+        # "VD2.1|HIVP…|5625…|" without its "||": what the label "Cadena original" heads, up
+        # to the sello
+        labelled = _LABELLED_RECORD.search(folded)
+        if labelled is None or labelled.group(1).count("|") < 4:
+            return None
+        record = labelled.group(1).replace("\n", "").strip("| ")
     parts = [re.sub(r"\s+", "", part) for part in record.split("|")]
     found: dict[str, object] = {}
     names: list[str] = []

@@ -37,7 +37,8 @@ LABELS = Vocabulary(
         "curp": r"(?:CLAVE )?C\.? ?U\.? ?R\.? ?P\.?"
         r"|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
         "nombre": (
-            r"NOMBRE(?: COMPLETO)?(?: DEL (?:BENEFICIARIO)(?:\(A\))?)?|NOMBRE\(S\)"
+            r"(?:NOMBRE ?\(S\)|NOMBRE(?: COMPLETO)?(?: DEL (?:BENEFICIARIO)(?:\(A\))?)?)"
+            r"(?: Y APELLIDOS)?|APELLIDOS? Y NOMBRES?(?:\(S\))?"
             r"|HACE CONSTAR QUE(?: EL\(?LA\)?| LA| EL)?(?: C\.)?(?: ASEGURAD[OA](?:\(A\))?)?",
             r"^ASEGURADO(?:\(A\))?|^DERECHOHABIENTE",
         ),
@@ -115,13 +116,16 @@ LABELS = Vocabulary(
             r"PARENTESCO(?: CON EL (?:TITULAR|ASEGURADO))?|TIPO DE BENEFICIARIO",
             r"^CALIDAD(?: DE(?:L)? (?:BENEFICIARIO|DERECHOHABIENTE))?",
         ),
-        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO |TRABAJADOR )?TITULAR(?: DEL ASEGURAMIENTO)?",
+        # not "Titular de la Subdelegación": the office that signs
+        "titular": r"(?:NOMBRE DEL )?(?:ASEGURADO |TRABAJADOR )?TITULAR(?: DEL ASEGURAMIENTO)?"
+        r"(?! DE LA | DEL (?!ASEGURAMIENTO))",
         "cadena": r"CADENA ORIGINAL(?: DEL SELLO)?",
         "sello": r"SELLO DIGITAL(?: IMSS| DEL IMSS)?",
         "serie": r"(?:NUMERO|NO\.?) DE SERIE(?: DEL CERTIFICADO)?",
         STOPPER: r"FOLIO|RFC|DOMICILIO|CODIGO POSTAL|C\.P\.|TELEFONO|CORREO ELECTRONICO|HORA"
         r"|PAGINA|MUNICIPIO|ENTIDAD(?: FEDERATIVA)?|LUGAR"
         r"|VIGENCIA(?: DE (?:LOS )?DERECHOS)? HASTA(?: EL)?"
+        r"|FECHA DE (?:AFILIACION|INSCRIPCION|ALTA EN EL (?:IMSS|INSTITUTO))"
         r"|NUMERO DE CERTIFICADO|CONSULTA",
     }
 )

@@ -138,11 +138,27 @@ def _checked(folded: str) -> bool | None:
     if re.fullmatch(r"\s*[✗✘]\s*", folded):
         return False  # a lone cross
     text = _UNMARKED.sub(" ¤ ", _MARKED.sub(" § ", folded))
-    box = re.search(r"[§¤]", text)
-    word = re.search(r"\b(?:SI|NO)\b", text)
-    if box is None or word is None:
+    boxes = list(re.finditer(r"[§¤]", text))
+    if not boxes:
         return None
-    # the boxes come before their options ("☒ SÍ ☐ NO") or after them ("SÍ [ ] NO [X]")
+    lead, trail = text[: boxes[0].start()].strip(), text[boxes[-1].end() :].strip()
+    if bool(lead) != bool(trail):
+        # the boxes lead their options ("(X) CON DERECHO ( ) SIN DERECHO") or follow them
+        # ("VIGENTE [X] NO VIGENTE [ ]"): the marked option's words are the answer
+        edges = (
+            [b.start() for b in boxes] + [len(text)] if trail else [0] + [b.end() for b in boxes]
+        )
+        options = [
+            (box.group(), text[box.end() : edges[k + 1]] if trail else text[edges[k] : box.start()])
+            for k, box in enumerate(boxes)
+        ]
+        marked = [words for mark, words in options if mark == "§"]
+        return si_no(marked[0]) if len(marked) == 1 and marked[0].strip() else None
+    box = boxes[0]
+    word = re.search(r"\b(?:SI|NO)\b", text)
+    if word is None:
+        return None
+    # "Respuesta: ☒ SÍ ☐ NO": the boxes come before their options or after them
     before = box.start() < word.start()
     answers = set(re.findall(r"§\s*(SI|NO)\b" if before else r"\b(SI|NO)\s*§", text))
     if len(answers) == 1:
@@ -156,6 +172,8 @@ def si_no(value: str) -> bool | None:
     folded = fold(value)
     if _MARKED.search(folded) or _UNMARKED.search(folded):
         return _checked(folded)
+    if re.fullmatch(r"\s*[SN]\s*", folded):
+        return folded.strip() == "S"  # "Servicios médicos (S/N) | S"
     if re.match(r"\s*NO\.\s*\S", folded):
         return None  # "No. de folio": the abbreviation of número, not an answer
     words = re.findall(r"[A-Z]+", folded)[:4]

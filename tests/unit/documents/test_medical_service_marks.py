@@ -103,3 +103,34 @@ def test_access_to_the_health_services_is_medical_service() -> None:
         ("VIGENTE en sus derechos. Asimismo, tiene acceso a los servicios de salud.", 51, 268),
     )
     assert facts.servicio_medico is True
+
+
+def test_a_form_asking_s_or_n_answered_s_says_medical_service() -> None:
+    facts = _constancia(("SERVICIOS MÉDICOS (S/N)", 40, 312), ("S", 551, 312))
+    assert facts.servicio_medico is True
+
+
+def test_a_form_asking_s_or_n_answered_n_says_no_medical_service() -> None:
+    facts = _constancia(("SERVICIOS MÉDICOS (S/N)", 40, 312), ("N", 551, 312))
+    assert facts.servicio_medico is False
+
+
+def test_the_box_marked_before_sin_derecho_says_no_medical_service() -> None:
+    facts = _constancia(
+        ("SERVICIO MÉDICO:", 56, 249), ("( ) CON DERECHO", 242, 249), ("(X) SIN DERECHO", 344, 249)
+    )
+    assert facts.servicio_medico is False
+
+
+def test_the_box_marked_after_vigente_says_medical_service() -> None:
+    facts = _constancia(
+        ("DERECHO A SERVICIO MÉDICO:", 56, 146),
+        ("VIGENTE [X]", 220, 146),
+        ("NO VIGENTE [ ]", 297, 146),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_the_box_marked_after_no_vigente_says_no_medical_service() -> None:
+    facts = _constancia(("DERECHO A SERVICIO MÉDICO: VIGENTE [ ] NO VIGENTE [X]", 56, 146))
+    assert facts.servicio_medico is False

@@ -212,3 +212,31 @@ def test_the_cadenas_emission_date_wins_over_a_date_guessed_from_a_sentence() ->
     )
     assert facts.fecha_expedicion == date(2026, 11, 30)
     assert dict(facts.sources)["fecha_expedicion"] == "cadena"
+
+
+def test_nombres_y_apellidos_is_one_label_of_the_name() -> None:
+    facts = _constancia(
+        ("Nombre(s) y apellidos", 45, 121), ("C.U.R.P.", 216, 121),
+        ("CUAUTLE HUERTA EMMANUEL", 45, 136), (docs.CURP, 216, 136),
+    )  # fmt: skip
+    assert facts.nombre == "CUAUTLE HUERTA EMMANUEL"
+
+
+def test_the_titular_of_the_subdelegacion_who_signs_is_not_the_insured_titular() -> None:
+    facts = _constancia(
+        ("Titular de la Subdelegación", 242, 508), ("Boca del Río, Veracruz", 251, 521)
+    )
+    assert facts.titular is None
+
+
+def test_a_cadena_without_its_double_bars_is_read_under_its_label() -> None:
+    facts = _constancia(
+        ("Fecha de emisión", 38, 644),
+        ("2027-05-14 06:42:06", 38, 659),
+        ("Cadena original de la constancia:", 34, 683),
+        (f"VD2.1|{docs.CURP}|{docs.NSS}|", 34, 693),
+        (f"GÓMEZ NÚÑEZ ANA MARÍA|2027-05-12 06:42|{docs.OUR_REGISTRO}|", 34, 700),
+        ("32|VIGENTE", 34, 707),
+        ("Sello digital:", 34, 720),
+    )
+    assert "cadena original disagrees: fecha_expedicion" in facts.doubts
