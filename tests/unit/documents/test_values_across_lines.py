@@ -548,4 +548,4 @@ def test_a_section_heading_over_label_value_rows_takes_no_date_of_them() -> None
         ("Fecha de impresión: 22/09/2026", 56, 451),
     )
     assert facts.fecha_expedicion == date(2026, 9, 22)
-    assert facts.fecha_ultimo_movimiento == date(2021, 12, 16)
+    assert facts.fecha_ultimo_movimiento is None  # the first alta, not the last movement
