@@ -23,6 +23,10 @@ _LABELLED_RECORD = re.compile(
     r"CADENA ORIGINAL[^\n|:]{0,40}:?\s*(.+?)(?=SELLO|N(?:O|UMERO)\.? DE SERIE|\Z)", re.S
 )
 _REGISTRO = re.compile(r"[A-Z]\d{10}")
+# the Ley del Seguro Social's modalidades of insurance (a clinic's number is some other one)
+_MODALIDADES = frozenset(
+    {"10", "13", "14", "17", "30", "32", "33", "34", "35", "36", "38", "40", "42", "43", "44"}
+)
 _DATETIME = re.compile(
     r"(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ]?(\d{2}):(\d{2}))?"
     r"|(\d{2})[-/](\d{2})[-/](\d{4})(?:[T ]?(\d{2}):(\d{2}))?"
@@ -37,6 +41,7 @@ class Cadena:
     registro_patronal: str | None = None
     modalidad: str | None = None
     vigente: bool | None = None
+    servicio_medico: bool | None = None
     emitted_on: date | None = None  # the record's timestamp (a date with a time)
     names: tuple[str, ...] = ()  # letter-only parts, spaces removed (wrapping loses them)
 
@@ -61,6 +66,7 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
     names: list[str] = []
     stamps: list[date] = []
     plain_dates: list[date] = []
+    modalidades: list[str] = []
     for spaced, part in zip(record.split("|"), parts, strict=True):
         if not part:
             continue
@@ -74,10 +80,14 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
             found.setdefault("vigente", _SITUACION[part])
         elif (stamp := _stamp(part)) is not None:
             (stamps if stamp[1] else plain_dates).append(stamp[0])
-        elif re.fullmatch(r"\d{1,2}", part):
-            found.setdefault("modalidad", str(int(part)))
+        elif re.fullmatch(r"\d{1,2}", part) and str(int(part)) in _MODALIDADES:
+            modalidades.append(str(int(part)))
+        elif part in ("SI", "NO"):
+            found.setdefault("servicio_medico", part == "SI")
         elif re.fullmatch(r"[A-Z.'´]+", part) and len(spaced.split()) >= 2:
             names.append(part)  # a person's or an employer's name: two words at least
+    if len(set(modalidades)) == 1:  # a clinic's number may look like one: then neither
+        found["modalidad"] = modalidades[0]
     if stamps:
         found["emitted_on"] = stamps[0]
     elif len(plain_dates) == 1:
@@ -111,6 +121,8 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
         "curp": cadena.curp,
         "registro_patronal": cadena.registro_patronal,
         "vigente": cadena.vigente,
+        "servicio_medico": cadena.servicio_medico,
+        "modalidad": cadena.modalidad,
         "fecha_expedicion": cadena.emitted_on,
     }
     for field, in_cadena in pairs.items():

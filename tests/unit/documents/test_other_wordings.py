@@ -240,3 +240,47 @@ def test_a_cadena_without_its_double_bars_is_read_under_its_label() -> None:
         ("Sello digital:", 34, 720),
     )
     assert "cadena original disagrees: fecha_expedicion" in facts.doubts
+
+
+def test_a_cadena_whose_modalidad_differs_from_the_printed_one_is_a_doubt() -> None:
+    facts = _constancia(
+        ("Modalidad:", 54, 200),
+        ("10", 200, 200),
+        ("Cadena original:", 54, 400),
+        (
+            f"||CVD|{docs.CURP}|{docs.NSS}|32|{docs.OUR_REGISTRO}|64|2026-11-30 10:15|VIGENTE||",
+            54,
+            411,
+        ),
+    )
+    assert "cadena original disagrees: modalidad" in facts.doubts
+
+
+def test_a_clinic_number_in_the_cadena_is_not_taken_for_its_modalidad() -> None:
+    """UMF 10 and modalidad 32 in one record: which number is which is not known, so the
+    modalidad is compared with neither."""
+    facts = _constancia(
+        ("Modalidad:", 54, 200),
+        ("32", 200, 200),
+        ("Cadena original:", 54, 400),
+        (
+            f"||CVD|{docs.CURP}|{docs.NSS}|10|VIGENTE|32|20261130101500|{docs.OUR_REGISTRO}||",
+            54,
+            411,
+        ),
+    )
+    assert facts.doubts == ()
+
+
+def test_a_cadena_whose_medical_service_differs_from_the_printed_one_is_a_doubt() -> None:
+    facts = _constancia(
+        ("Servicio médico:", 54, 200),
+        ("NO", 200, 200),
+        ("Cadena original:", 54, 400),
+        (
+            f"||CVD|{docs.CURP}|{docs.NSS}|32|2026-11-30T10:15:00|VIGENTE|{docs.OUR_REGISTRO}|SI||",
+            54,
+            411,
+        ),
+    )
+    assert "cadena original disagrees: servicio_medico" in facts.doubts
