@@ -32,6 +32,7 @@ _DATETIME = re.compile(
     r"|(\d{2})[-/](\d{2})[-/](\d{4})(?:[T ]?(\d{2}):(\d{2}))?"
 )
 _SITUACION = {"VIGENTE": True, "BAJA": False, "NOVIGENTE": False}
+_YES_NO = {"SI": True, "NO": False}  # the medical service
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,16 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
     stamps: list[date] = []
     plain_dates: list[date] = []
     modalidades: list[str] = []
-    for spaced, part in zip(record.split("|"), parts, strict=True):
+    run: list[tuple[str, str]] = []  # consecutive letter-only parts: one name
+    for spaced, part in zip([*record.split("|"), "|"], [*parts, "|"], strict=True):
         if not part:
             continue
+        if re.fullmatch(r"[A-Z.'´]+", part) and part not in _SITUACION and part not in _YES_NO:
+            run.append((spaced, part))  # "LEON|CERVANTES|VIRIDIANA": a name split in fields
+            continue
+        if sum(len(words.split()) for words, _ in run) >= 2:
+            names.append("".join(letters for _, letters in run))  # two words at least
+        run = []
         if len(part) == 11 and part.isdigit() and nss_is_valid(part):
             found.setdefault("nss", part)
         elif len(part) == 18 and curp_is_valid(part):
@@ -82,10 +90,8 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
             (stamps if stamp[1] else plain_dates).append(stamp[0])
         elif re.fullmatch(r"\d{1,2}", part) and str(int(part)) in _MODALIDADES:
             modalidades.append(str(int(part)))
-        elif part in ("SI", "NO"):
-            found.setdefault("servicio_medico", part == "SI")
-        elif re.fullmatch(r"[A-Z.'´]+", part) and len(spaced.split()) >= 2:
-            names.append(part)  # a person's or an employer's name: two words at least
+        elif part in _YES_NO:
+            found.setdefault("servicio_medico", _YES_NO[part])
     if len(set(modalidades)) == 1:  # a clinic's number may look like one: then neither
         found["modalidad"] = modalidades[0]
     if stamps:

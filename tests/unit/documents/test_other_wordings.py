@@ -284,3 +284,23 @@ def test_a_cadena_whose_medical_service_differs_from_the_printed_one_is_a_doubt(
         ),
     )
     assert "cadena original disagrees: servicio_medico" in facts.doubts
+
+
+def test_a_name_split_in_the_cadenas_fields_is_the_printed_name() -> None:
+    facts = _constancia(
+        ("Nombre:", 54, 200),
+        ("VIRIDIANA LEÓN CERVANTES", 200, 200),
+        ("Cadena original:", 54, 400),
+        (f"||CVD|{docs.CURP}|{docs.NSS}|LEON|CERVANTES|VIRIDIANA|VIGENTE|SI|32||", 54, 411),
+    )
+    assert facts.doubts == ()
+
+
+def test_a_printed_name_that_is_not_the_one_split_in_the_cadena_is_a_doubt() -> None:
+    facts = _constancia(
+        ("Nombre:", 54, 200),
+        ("MARIANA LEÓN CERVANTES", 200, 200),
+        ("Cadena original:", 54, 400),
+        (f"||CVD|{docs.CURP}|{docs.NSS}|LEON|CERVANTES|VIRIDIANA|VIGENTE|SI|32||", 54, 411),
+    )
+    assert "cadena original disagrees: nombre" in facts.doubts
