@@ -132,7 +132,8 @@ LABELS = Vocabulary(
 
 # "Vigente | SÍ": the word is the question and SÍ / NO the answer. Read only when no other
 # label gave the situación, since the same word alone is also the answer to "Situación".
-_YES_NO_QUESTIONS = Vocabulary({"vigente": r"^VIGENTE(?: \(SI ?/ ?NO\))?"})
+_QUESTION = re.compile(r"VIGENTE(?: ?\?| \((?:SI ?/ ?NO|S ?/ ?N)\))?")
+_YES_NO_QUESTIONS = Vocabulary({"vigente": r"^VIGENTE(?: \((?:SI ?/ ?NO|S ?/ ?N)\))?"})
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "nss": vf.nss_in,
@@ -222,10 +223,19 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     marked = marked_answer(lines, hits, "servicio_medico")
     if marked is not None:  # "Sí | No" columns: the option words are not the answer
         found["servicio_medico"], sources["servicio_medico"] = marked.answer, "label:marked"
-    if "vigente" not in found:
-        answered = _YES_NO_QUESTIONS.read(lines, {"vigente": _strict_yes_no}).get("vigente")
-        if answered is not None:
-            found["vigente"], sources["vigente"] = answered.value, f"{answered.source}:si-no"
+    answered = _YES_NO_QUESTIONS.read(lines, {"vigente": _strict_yes_no}).get("vigente")
+    # "Situación de derechos" over "VIGENTE | NO": the label's value is the question, and
+    # the answer is beside it
+    asked = "vigente" in read and _QUESTION.fullmatch(fold(read["vigente"].raw).strip())
+    in_grid = any(
+        sum(other.line == hit.line and other.strong for other in hits) > 1
+        for hit in hits
+        if hit.field == "vigente" and hit.strong
+    )  # "Situación | Servicio médico" over "VIGENTE | No": the NO is the next column's
+    asked = asked and not in_grid
+    beside = answered is not None and answered.source in ("label:right", "label:inline")
+    if answered is not None and ("vigente" not in found or (asked and beside)):
+        found["vigente"], sources["vigente"] = answered.value, f"{answered.source}:si-no"
     generic = found.pop("fecha_generica", None)
     sources.pop("fecha_generica", None)
     _shared_values(read, found, sources)
@@ -463,7 +473,8 @@ def _in_prose(sources: dict[str, str], field: str) -> bool:
 
 def _strict_yes_no(value: str) -> bool | None:
     words = re.findall(r"[A-Z]+", fold(value))
-    return {"SI": True, "NO": False}.get(words[0]) if len(words) == 1 else None
+    answers = {"SI": True, "NO": False, "S": True, "N": False}
+    return answers.get(words[0]) if len(words) == 1 else None
 
 
 def _sexo(value: str) -> str | None:

@@ -105,8 +105,12 @@ _NEGATION = re.compile(r"\b(?:NO|SIN|NI|NINGUN[OA]?)\b")
 
 def situacion(value: str) -> bool | None:
     """VIGENTE (True) or BAJA (False), from a value or a phrase. Said both ways, or with
-    nothing that says it, is ``None``: a doubt is never read as coverage."""
-    folded = fold(value)
+    nothing that says it, is ``None``: a doubt is never read as coverage. A question
+    ("VIGENTE (S/N)") is no answer; of ticked options, the marked one is."""
+    unboxed = marked_words(value)
+    if unboxed is None or re.search(r"\(\s*S[I]?\s*/\s*N[O]?\s*\)", fold(unboxed)):
+        return None
+    folded = fold(unboxed)
     negative = _NOT_VIGENTE.search(folded)
     positive = _VIGENTE.search(folded)
     if positive and (
@@ -141,19 +145,9 @@ def _checked(folded: str) -> bool | None:
     boxes = list(re.finditer(r"[§¤]", text))
     if not boxes:
         return None
-    lead, trail = text[: boxes[0].start()].strip(), text[boxes[-1].end() :].strip()
-    if bool(lead) != bool(trail):
-        # the boxes lead their options ("(X) CON DERECHO ( ) SIN DERECHO") or follow them
-        # ("VIGENTE [X] NO VIGENTE [ ]"): the marked option's words are the answer
-        edges = (
-            [b.start() for b in boxes] + [len(text)] if trail else [0] + [b.end() for b in boxes]
-        )
-        options = [
-            (box.group(), text[box.end() : edges[k + 1]] if trail else text[edges[k] : box.start()])
-            for k, box in enumerate(boxes)
-        ]
-        marked = [words for mark, words in options if mark == "§"]
-        return si_no(marked[0]) if len(marked) == 1 and marked[0].strip() else None
+    option = _marked_option(text, boxes)
+    if option is not _UNORDERED:
+        return si_no(option) if option else None
     box = boxes[0]
     word = re.search(r"\b(?:SI|NO)\b", text)
     if word is None:
@@ -164,6 +158,37 @@ def _checked(folded: str) -> bool | None:
     if len(answers) == 1:
         return answers.pop() == "SI"
     return None
+
+
+_UNORDERED = "¶"  # boxes with words before and after them: which words are whose is unknown
+
+
+def _marked_option(text: str, boxes: list[re.Match[str]]) -> str | None:
+    """The words of the one marked option, boxes being § (marked) and ¤ (empty) in
+    ``text``: the boxes lead their options ("(X) CON DERECHO ( ) SIN DERECHO") or follow
+    them ("VIGENTE [X] NO VIGENTE [ ]"). None: no single option marked."""
+    lead, trail = text[: boxes[0].start()].strip(), text[boxes[-1].end() :].strip()
+    if bool(lead) == bool(trail):
+        return _UNORDERED
+    ends = [b.start() for b in boxes[1:]] + [len(text)]
+    starts = [0] + [b.end() for b in boxes[:-1]]
+    options = [
+        (box.group(), text[box.end() : ends[k]] if trail else text[starts[k] : box.start()])
+        for k, box in enumerate(boxes)
+    ]
+    marked = [words.strip() for mark, words in options if mark == "§"]
+    return marked[0] if len(marked) == 1 and marked[0] else None
+
+
+def marked_words(value: str) -> str | None:
+    """``value`` without its boxes: the marked option's words when it has boxes ("[ ] Vigente
+    [X] Baja" -> "BAJA"; None when no single one is marked), else the value itself."""
+    folded = fold(value)
+    if not (_MARKED.search(folded) or _UNMARKED.search(folded)):
+        return value
+    text = _UNMARKED.sub(" ¤ ", _MARKED.sub(" § ", folded))
+    option = _marked_option(text, list(re.finditer(r"[§¤]", text)))
+    return None if option == _UNORDERED else option
 
 
 def si_no(value: str) -> bool | None:

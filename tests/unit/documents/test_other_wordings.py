@@ -304,3 +304,33 @@ def test_a_printed_name_that_is_not_the_one_split_in_the_cadena_is_a_doubt() -> 
         (f"||CVD|{docs.CURP}|{docs.NSS}|LEON|CERVANTES|VIRIDIANA|VIGENTE|SI|32||", 54, 411),
     )
     assert "cadena original disagrees: nombre" in facts.doubts
+
+
+def test_the_ticked_baja_of_two_situation_boxes_is_no_vigencia() -> None:
+    facts = _constancia(
+        ("Vigencia de derechos:", 40, 158), ("[ ] Vigente", 151, 158), ("[X] Baja", 211, 158)
+    )
+    assert facts.vigente is False
+
+
+def test_the_question_vigente_s_n_is_not_its_own_answer() -> None:
+    facts = _constancia(
+        ("VIGENCIA DE DERECHOS", 40, 265),
+        ("VIGENTE (S/N)", 44, 287), ("RÉGIMEN", 173, 287),
+        ("N", 44, 302), ("10 - TRABAJADORES", 174, 302),
+    )  # fmt: skip
+    assert facts.vigente is False
+
+
+def test_vigente_answered_no_beside_it_under_a_heading_is_no_vigencia() -> None:
+    facts = _constancia(("SITUACIÓN DE DERECHOS", 56, 159), ("VIGENTE", 51, 176), ("NO", 531, 176))
+    assert facts.vigente is False
+
+
+def test_vigente_over_the_next_columns_no_in_a_grid_stays_vigente() -> None:
+    facts = _constancia(
+        ("Situación actual", 61, 158), ("Servicio médico", 225, 158),
+        ("VIGENTE", 61, 172), ("No", 226, 172),
+    )  # fmt: skip
+    assert facts.vigente is True
+    assert facts.servicio_medico is False
