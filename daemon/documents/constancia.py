@@ -50,7 +50,8 @@ LABELS = Vocabulary(
             r"SITUACION(?: ACTUAL)?(?: DEL ASEGURADO)?(?: DE (?:LA )?VIGENCIA)?"
             r"|ESTATUS(?: DE (?:LA )?VIGENCIA)?(?: DE (?:LOS )?DERECHOS)?",
             r"^ESTADO DE (?:LOS )?DERECHOS|^ESTADO DE (?:LA )?VIGENCIA|^:ESTADO"
-            r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION",
+            r"|^VIGENCIA(?: DE (?:LOS )?DERECHOS)?|^CONDICION"
+            r"|^ESTADO DEL (?:ASEGURADO|DERECHOHABIENTE|TRABAJADOR)(?:\(A\))?",
             r"^:VIGENTE|^:DERECHOS VIGENTES",
         ),
         "servicio_medico": (
@@ -132,8 +133,10 @@ LABELS = Vocabulary(
 
 # "Vigente | SÍ": the word is the question and SÍ / NO the answer. Read only when no other
 # label gave the situación, since the same word alone is also the answer to "Situación".
-_QUESTION = re.compile(r"VIGENTE(?: ?\?| \((?:SI ?/ ?NO|S ?/ ?N)\))?")
-_YES_NO_QUESTIONS = Vocabulary({"vigente": r"^VIGENTE(?: \((?:SI ?/ ?NO|S ?/ ?N)\))?"})
+# "¿Derechos vigentes?", "DERECHOS VIGENTES (S/N)" ask the same.
+_ASKED = r"(?:¿ ?)?(?:DERECHOS )?VIGENTES?(?: ?\?| ?\((?:SI ?/ ?NO|S ?/ ?N)\))?"
+_QUESTION = re.compile(_ASKED)
+_YES_NO_QUESTIONS = Vocabulary({"vigente": f"^{_ASKED}"})
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "nss": vf.nss_in,

@@ -37,6 +37,8 @@ _TAIL = (
 STOPPER = "_stop"
 # a run that ends on a preposition or a conjunction is the first line of a wrapped label
 _DANGLING = re.compile(r"\b(?:DE|DEL|LA|LAS|LOS|Y|O|EN|A|AL|POR|PARA)$")
+# a tick box leading or ending an option: "[ ] Vigente  [X] Baja", "SÍ ☒  NO ☐"
+_BOX = re.compile(r"[☐☒☑■□]|\[\s*[X✓✔]?\s*\]|\(\s*[X✓✔]?\s*\)")
 _SYNONYM_GLUE = re.compile(r"\s*(?:[/|-]|O|Y)?\s*")  # between two wordings of one label
 _WINDOW = 90  # characters after a label inside a sentence that may hold its value
 
@@ -52,6 +54,7 @@ class Hit:
     x1: float
     colon: bool  # the label ended with a colon: a value follows it
     in_header: bool = False  # its run holds nothing but labels (a grid's header row)
+    piece: bool = False  # the lower piece of a label wrapped over lines ("(S/N):")
 
     @property
     def strong(self) -> bool:
@@ -174,7 +177,9 @@ class Vocabulary:
                 label.in_header),
         ]  # fmt: skip
         for (lj, sj), low in zip(pieces, lows, strict=True):
-            by_segment[(lj, sj)] = [Hit(STOPPER, lj, sj, 0, len(low.text), low.x0, low.x1, False)]
+            by_segment[(lj, sj)] = [
+                Hit(STOPPER, lj, sj, 0, len(low.text), low.x0, low.x1, False, piece=True)
+            ]
         return True
 
     def _hits_in(self, segment: Segment, li: int, si: int) -> list[Hit]:
@@ -433,6 +438,9 @@ def _positions(
     if not _has_value(inline):
         inline = ""  # "DELEGACIÓN / OOAD": the slash joins two wordings of one label
     if inline:
+        options = _options_after(lines, hit.line, hit.seg, inline, by_segment)
+        if options:
+            yield "label:inline", options
         start = (
             len(segment.text[: hit.end])
             + len(segment.text[hit.end :])
@@ -453,6 +461,9 @@ def _positions(
             yield "label:right", right
         return
     if right:
+        options = _options_after(lines, hit.line, hit.seg + 1, right, by_segment)
+        if options:
+            yield "label:right", options
         nxt = lines[hit.line].segments[hit.seg + 1]
         wrapped = _wrapped(lines, hit.line, nxt.x0, by_segment)
         if wrapped:
@@ -463,7 +474,52 @@ def _positions(
         straddled = _straddling(lines, hit, by_segment)
         if straddled:
             yield "label:right", straddled
+        after_piece = _right_of_last_piece(lines, hit, by_segment)
+        if after_piece:
+            yield "label:right", after_piece
     yield from _below(lines, hit, by_segment, None, header_lines)
+
+
+def _right_of_last_piece(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """ "DERECHOS VIGENTES" / "(S/N):  S": a label wrapped over lines has its value beside
+    its last piece."""
+    piece: Hit | None = None
+    for lj in range(hit.line + 1, min(hit.line + 3, len(lines))):
+        below = next(
+            (found[0] for (li, _sj), found in by_segment.items()
+             if li == lj and found[0].piece and abs(found[0].x0 - hit.x0) <= 4),
+            None,
+        )  # fmt: skip
+        if below is None:
+            break
+        piece = below
+    if piece is None or piece.seg + 1 >= len(lines[piece.line].segments):
+        return ""
+    if (piece.line, piece.seg + 1) in by_segment:
+        return ""  # the next label
+    return clean(lines[piece.line].segments[piece.seg + 1].text)
+
+
+def _options_after(
+    lines: Sequence[Line],
+    li: int,
+    si: int,
+    first: str,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+) -> str:
+    """ "[ ] Vigente | [X] Baja": tick-box options laid out as runs of their own are one
+    value, so the ticked one can be told from the others (empty: ``first`` has no box)."""
+    if not _BOX.search(fold(first)):
+        return ""
+    runs = [first]
+    for sj in range(si + 1, len(lines[li].segments)):
+        text = lines[li].segments[sj].text
+        if (li, sj) in by_segment or not _BOX.search(fold(text)):
+            break  # the next label, or a run that is no option
+        runs.append(text)
+    return " ".join(runs) if len(runs) > 1 else ""
 
 
 def _straddling(
