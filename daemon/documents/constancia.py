@@ -57,7 +57,7 @@ LABELS = Vocabulary(
         "servicio_medico": (
             r"(?<!SIN )(?<!NO )(?<!NO TIENE )(?<!NO CUENTA CON )"
             r"(?:¿ ?)?(?:CON |TIENE |CUENTA CON )?(?:DERECHO|ACCESO)"
-            r" (?:AL?|DE|A LOS|A LAS) (?:LA )?"
+            r" (?:AL?|DE|A LOS|A LAS)(?: RECIBIR)? (?:LA |LOS )?"
             r"(?:SERVICIOS?|SERV\.|ATENCION|ASISTENCIA|PRESTACIONES)"
             r" ?MEDIC[OA]S?(?: VIGENTE)?"
             r"|(?:¿ ?)?(?:(?:CUENTA CON|TIENE|CON) )?(?:SERVICIOS? MEDICOS?|SERV\.? MEDICOS?"

@@ -54,7 +54,7 @@ class Hit:
     x1: float
     colon: bool  # the label ended with a colon: a value follows it
     in_header: bool = False  # its run holds nothing but labels (a grid's header row)
-    piece: bool = False  # the lower piece of a label wrapped over lines ("(S/N):")
+    piece_of: int = -1  # the lower piece of a label wrapped over lines ("(S/N):"): its line
 
     @property
     def strong(self) -> bool:
@@ -128,18 +128,21 @@ class Vocabulary:
 
     @staticmethod
     def _pieces_below(lines: Sequence[Line], li: int, top: Segment) -> list[tuple[int, int]]:
-        """(line, run) of the runs right under ``top``, left-aligned with it, up to two."""
+        """(line, run) of the runs right under ``top``, left-aligned with it, up to two. A
+        line of another column between them ("FOLIO: …" a little lower) is passed over."""
         pieces: list[tuple[int, int]] = []
         bottom, height = top.bottom, top.height
-        for lj in range(li + 1, min(li + 3, len(lines))):
+        for lj in range(li + 1, min(li + 5, len(lines))):
             nxt = lines[lj]
-            if nxt.page != top.page or nxt.top - bottom > 1.6 * height:
+            if nxt.page != top.page or nxt.top - bottom > 1.6 * height or len(pieces) == 2:
                 break
             found = next(
                 (sj for sj, low in enumerate(nxt.segments) if abs(low.x0 - top.x0) <= 4), None
             )
             if found is None:
-                break
+                if any(low.x0 < top.x1 for low in nxt.segments):
+                    break  # something under the label that is not its piece
+                continue
             pieces.append((lj, found))
             bottom = nxt.segments[found].bottom
         return pieces
@@ -178,7 +181,7 @@ class Vocabulary:
         ]  # fmt: skip
         for (lj, sj), low in zip(pieces, lows, strict=True):
             by_segment[(lj, sj)] = [
-                Hit(STOPPER, lj, sj, 0, len(low.text), low.x0, low.x1, False, piece=True)
+                Hit(STOPPER, lj, sj, 0, len(low.text), low.x0, low.x1, False, piece_of=li)
             ]
         return True
 
@@ -485,16 +488,13 @@ def _right_of_last_piece(
 ) -> str:
     """ "DERECHOS VIGENTES" / "(S/N):  S": a label wrapped over lines has its value beside
     its last piece."""
-    piece: Hit | None = None
-    for lj in range(hit.line + 1, min(hit.line + 3, len(lines))):
-        below = next(
-            (found[0] for (li, _sj), found in by_segment.items()
-             if li == lj and found[0].piece and abs(found[0].x0 - hit.x0) <= 4),
-            None,
-        )  # fmt: skip
-        if below is None:
-            break
-        piece = below
+    pieces = [
+        found[0]
+        for (lj, _sj), found in by_segment.items()
+        if hit.line < lj <= hit.line + 4 and found[0].piece_of == hit.line
+        and abs(found[0].x0 - hit.x0) <= 4
+    ]  # fmt: skip
+    piece = max(pieces, key=lambda p: p.line, default=None)
     if piece is None or piece.seg + 1 >= len(lines[piece.line].segments):
         return ""
     if (piece.line, piece.seg + 1) in by_segment:

@@ -15,8 +15,9 @@ from daemon.domain.identifiers import curp_is_valid, nss_is_valid
 
 _CURP = re.compile(r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d")
 _NSS = re.compile(r"(?<![\d-])\d(?:[ -]?\d){10}(?![\d])")
-_REGISTRO_AT_START = re.compile(r"[A-Z0-9]\d{10}(?!\d)")
-_REGISTRO_IN_TEXT = re.compile(r"(?<![A-Z0-9])[A-Z](?:[ -]?\d){10}(?![0-9])")
+# the check digit may be set apart by a slash: "E310637032/6"
+_REGISTRO_AT_START = re.compile(r"[A-Z0-9]\d{9}/?\d(?!\d)")
+_REGISTRO_IN_TEXT = re.compile(r"(?<![A-Z0-9])[A-Z](?:[ -]?\d){9}[ /-]?\d(?![0-9])")
 _RELATIONS = re.compile(
     r"(HIJ[OA]S?(?:\(A\))?|ESPOS[OA](?:\(A\))?|CONYUGE|CONCUBIN[OA](?:\(A\))?|PADRE|MADRE"
     r"|ASCENDIENTE|BENEFICIARI[OA]|DEPENDIENTE|PENSIONAD[OA])"
@@ -60,13 +61,13 @@ def registro(value: str) -> str | None:
     compact = re.sub(r"[\s-]", "", folded)
     match = _REGISTRO_AT_START.match(compact)
     if match:
-        return match.group()
+        return match.group().replace("/", "")
     found = _REGISTRO_IN_TEXT.search(folded)
-    return re.sub(r"[\s-]", "", found.group()) if found else None
+    return re.sub(r"[\s/-]", "", found.group()) if found else None
 
 
 def registros_in(text: str) -> set[str]:
-    return {re.sub(r"[\s-]", "", m.group()) for m in _REGISTRO_IN_TEXT.finditer(fold(text))}
+    return {re.sub(r"[\s/-]", "", m.group()) for m in _REGISTRO_IN_TEXT.finditer(fold(text))}
 
 
 def modalidad(value: str) -> str | None:
@@ -219,8 +220,10 @@ def si_no(value: str) -> bool | None:
         return False
     if word == "SIN" and len(words) > 1 and words[1] in about:
         return False
-    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and (len(words) == 1 or words[1] == "HASTA"):
-        return True  # "Vigente hasta 23/02/2027 (conservación de derechos)"
+    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and (
+        len(words) == 1 or words[1] == "HASTA" or words[1:3] == ["POR", "CONSERVACION"]
+    ):
+        return True  # "Vigente hasta 23/02/2027", "Vigente por conservación de derechos hasta…"
     if word in ("APLICA", "PROCEDE", "OTORGADO", "OTORGADA", "AMPARADO", "HABILITADO"):
         return True  # "No aplica" / "No procede" start with NO, above
     if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:

@@ -549,3 +549,42 @@ def test_a_section_heading_over_label_value_rows_takes_no_date_of_them() -> None
     )
     assert facts.fecha_expedicion == date(2026, 9, 22)
     assert facts.fecha_ultimo_movimiento is None  # the first alta, not the last movement
+
+
+@pytest.mark.parametrize("printed", ["E310637032/6", "E31-06370-32-6", "E31 06370 32 6"])
+def test_a_registro_with_its_check_digit_set_apart_is_one_registro(printed: str) -> None:
+    facts = _constancia(("REG. PATRONAL:", 67, 351), (printed, 232, 351))
+    assert facts.registro_patronal == "E3106370326"
+
+
+def test_a_date_with_slashes_after_a_lone_letter_is_no_registro() -> None:
+    facts = _constancia(("Registro patronal: a 12/05/2027 14:30", 67, 351))
+    assert facts.registro_patronal is None
+
+
+def test_medical_right_kept_by_conservacion_de_derechos_is_medical_service() -> None:
+    facts = _constancia(
+        ("Servicio médico", 67, 360),
+        ("Vigente por conservación de derechos hasta 26 de octubre de 2026", 66, 374),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_a_label_wrapped_past_the_other_columns_line_keeps_its_value_beside_it() -> None:
+    """ "DERECHO A SERVICIO | ACTIVO" / (the other column's "FOLIO:" a little lower) /
+    "MÉDICO:": one label, and ACTIVO its value."""
+    facts = _constancia(
+        ("DERECHO A SERVICIO", 66, 152),
+        ("ACTIVO", 207, 152),
+        ("FOLIO:", 419, 156),
+        ("CVD-985385385", 474, 156),
+        ("MÉDICO:", 66, 161),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_derecho_a_recibir_servicio_medico_wrapped_is_answered_beside_it() -> None:
+    facts = _constancia(
+        ("Derecho a recibir", 67, 193), ("NO", 193, 193), ("servicio médico:", 66, 203)
+    )
+    assert facts.servicio_medico is False
