@@ -66,7 +66,8 @@ LABELS = Vocabulary(
             r"|(?:(?:DERECHO|ACCESO) A (?:LOS )?)?SERVICIOS? DE SALUD",
             # a label where it starts a run or ends with a colon: the title "Constancia de
             # vigencia de derechos médicos" holds the same words
-            r"^(?:VIGENCIA DE (?:LOS )?)?DERECHOS MEDICOS",
+            r"^(?:VIGENCIA DE (?:LOS )?)?DERECHOS MEDICOS|^COBERTURA MEDICA"
+            r"|^SEGURO DE ENFERMEDADES Y MATERNIDAD",
         ),
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",

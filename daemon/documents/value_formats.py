@@ -215,20 +215,30 @@ def si_no(value: str) -> bool | None:
         "ACCESO",
         "CON",
         "VIGENCIA",
+        "COBERTURA",
     }
-    if word in ("NINGUNO", "NINGUNA", "NEGATIVO", "SUSPENDIDO", "INACTIVO"):
+    if word in _DENIED:
         return False
     if word == "SIN" and len(words) > 1 and words[1] in about:
         return False
-    if word in ("VIGENTE", "ACTIVO", "AFIRMATIVO") and (
-        len(words) == 1 or words[1] == "HASTA" or words[1:3] == ["POR", "CONSERVACION"]
-    ):
-        return True  # "Vigente hasta 23/02/2027", "Vigente por conservación de derechos hasta…"
-    if word in ("APLICA", "PROCEDE", "OTORGADO", "OTORGADA", "AMPARADO", "HABILITADO"):
+    if word in _GRANTED_STATE and not _NEGATED.search(" ".join(words[1:])):
+        # "Vigente hasta 23/02/2027", "Vigentes", "Activo al 15/12/2026", "Vigente por
+        # conservación de derechos hasta…"
+        return True
+    if word in _GRANTED:
         return True  # "No aplica" / "No procede" start with NO, above
     if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:
         return not ({"NO", "SIN"} & set(words[1:]))  # "Con derecho", "Tiene derecho"
     return None
+
+
+# An answer given as a state or a verdict, in either gender and number.
+_DENIED = {"NINGUNO", "NINGUNA", "NEGATIVO", "SUSPENDIDO", "SUSPENDIDA", "SUSPENDIDOS"}
+_DENIED |= {"INACTIVO", "INACTIVA", "INACTIVOS", "IMPROCEDENTE", "CANCELADO", "CANCELADA"}
+_GRANTED_STATE = {"VIGENTE", "VIGENTES", "ACTIVO", "ACTIVA", "ACTIVOS", "AFIRMATIVO"}
+_GRANTED = {"APLICA", "PROCEDE", "PROCEDENTE", "OTORGADO", "OTORGADA", "OTORGADOS", "AMPARADO"}
+_GRANTED |= {"AMPARADA", "HABILITADO", "HABILITADA", "AUTORIZADO", "AUTORIZADA", "CUBIERTO"}
+_NEGATED = re.compile(r"\b(?:NO|SIN|BAJA|SUSPENDID[OA]S?|CONCLUID[OA]S?|TERMINAD[OA]S?)\b")
 
 
 def name(value: str) -> str | None:

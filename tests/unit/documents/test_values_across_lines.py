@@ -352,6 +352,12 @@ def test_letter_spacing_inside_a_run_of_glyphs_is_undone() -> None:
         ("Aplica", True),
         ("No aplica", False),
         ("Tiene derecho", True),
+        ("Vigentes", True),
+        ("Activa al 15/12/2026", True),
+        ("Vigente, conservación concluida", None),
+        ("Inactiva", False),
+        ("Sin cobertura", False),
+        ("Cubierto", True),
     ],
 )
 def test_the_medical_service_is_read_as_the_page_answers_it(
