@@ -136,9 +136,7 @@ class Vocabulary:
             nxt = lines[lj]
             if nxt.page != top.page or nxt.top - bottom > 1.6 * height or len(pieces) == 2:
                 break
-            found = next(
-                (sj for sj, low in enumerate(nxt.segments) if abs(low.x0 - top.x0) <= 4), None
-            )
+            found = next((sj for sj, low in enumerate(nxt.segments) if _aligned(low, top)), None)
             if found is None:
                 if any(low.x0 < top.x1 for low in nxt.segments):
                     break  # something under the label that is not its piece
@@ -481,6 +479,11 @@ def _positions(
         if after_piece:
             yield "label:right", after_piece
     yield from _below(lines, hit, by_segment, None, header_lines)
+
+
+def _aligned(low: Segment, top: Segment) -> bool:
+    """A header cell's lower line starts where it starts, or is centred under it."""
+    return abs(low.x0 - top.x0) <= 4 or abs(low.x0 + low.x1 - top.x0 - top.x1) <= 8
 
 
 def _right_of_last_piece(

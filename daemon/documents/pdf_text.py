@@ -247,16 +247,28 @@ def _ink(page: pypdfium2.PdfPage, number: int) -> tuple[list[Box], bool]:
     boxes: list[Box] = []
     images = False
     height = page.get_height()
-    for obj in page.get_objects(max_depth=2):
+    for obj in page.get_objects(max_depth=4):
         drawn = False
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             drawn = images = True
         elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
             drawn = _hand_drawn(obj)
         if drawn and len(boxes) < 500:
-            left, bottom, right, top = obj.get_bounds()
+            left, bottom, right, top = _page_bounds(obj)
             boxes.append((number, left, height - top, right, height - bottom))
     return boxes, images
+
+
+def _page_bounds(obj: pypdfium2.PdfObject) -> tuple[float, float, float, float]:
+    """An object's bounds on the page. Inside a form XObject (HTML renderers nest the whole
+    page in one or two) PDFium gives them in the form's space: each form's matrix maps them
+    out to its parent's."""
+    bounds = obj.get_bounds()
+    container = obj.container
+    while container is not None:
+        bounds = container.get_matrix().on_rect(*bounds)
+        container = container.container
+    return bounds
 
 
 def _hand_drawn(obj: pypdfium2.PdfObject) -> bool:

@@ -26,11 +26,16 @@ LABELS = Vocabulary(
             r"^ALUMNO(?:\(A\))?|^ESTUDIANTE",
         ),
         "matricula": r"(?:(?:NUMERO|NUM\.?|NO\.?)(?: DE)? )?MATRICULA(?: ESCOLAR| INSTITUCIONAL)?"
-        r"|(?:NUMERO|NO\.?|NUM\.?) DE CONTROL",
+        r"|(?:NUMERO|NO\.?|NUM\.?) DE (?:CONTROL|CUENTA)",
         "curp": r"CURP",
-        "programa": r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",
-        "motivo": r"MOTIVO(?: DE LA RENUNCIA)?|RAZON(?: DE LA RENUNCIA)?|CAUSA",
-        "fecha": r"(?:LUGAR Y )?FECHA",
+        "programa": (
+            r"PROGRAMA(?: EDUCATIVO| ACADEMICO)?|CARRERA",
+            # "Licenciatura en: Gestión de Negocios": the degree's kind is the label
+            r"^:(?:LICENCIATURA|INGENIERIA|TSU|T\.S\.U\.|TECNICO SUPERIOR UNIVERSITARIO) EN",
+        ),
+        "motivo": r"(?:MOTIVO|RAZON|CAUSA)S?(?:\(S\))?(?: DE (?:LA )?RENUNCIA"
+        r"| POR (?:EL|LA) QUE (?:SE )?RENUNCIA)?",
+        "fecha": r"(?:LUGAR Y )?FECHA(?: DE (?:ELABORACION|FIRMA|SOLICITUD|EMISION|EXPEDICION))?",
         # The signature's place: its caption, or a letter's closing ("Atentamente") with the
         # signature drawn over the signer's name below it.
         "firma": (
@@ -47,11 +52,13 @@ LABELS = Vocabulary(
 _MATRICULA = re.compile(r"[A-Z0-9][A-Z0-9-]{4,19}")
 # "Yo, ANA MARÍA GÓMEZ NÚÑEZ, con matrícula UTE2026001 y CURP GOMA…": the letter form.
 _LETTER_NAME = re.compile(
-    r"\bYO,?\s+(?:(?:EL|LA)\s+)?(?:C\.\s*)?(?:ALUMN[OA](?:\(A\))?\s+)?([A-ZÑ][A-ZÑ .'´]+?)"
+    r"(?:\bYO|\bQUIEN SUSCRIBE|\b(?:EL|LA)(?:\s*\((?:EL|LA)\))?\s+QUE SUSCRIBE"
+    r"|\bEL SUSCRITO(?:\s*\(A\))?|\bLA SUSCRITA),?\s+(?:(?:EL|LA)\s+)?(?:C\.\s*)?"
+    r"(?:ALUMN[OA](?:\(A\))?\s+)?([A-ZÑ][A-ZÑ .'´]+?)"
     r"(?:\s*,|\s+(?:CON|ALUMN[OA]|ESTUDIANTE|INSCRIT[OA]|IDENTIFICAD[OA])\b)"
 )
 _LETTER_MATRICULA = re.compile(
-    r"\b(?:MATRICULA|NUMERO DE CONTROL|NO\.? DE CONTROL)"
+    r"\b(?:MATRICULA|(?:NUMERO|NO\.?) DE (?:CONTROL|CUENTA))"
     r"(?:\s+(?:ESCOLAR|INSTITUCIONAL|NUMERO|NO\.?))*\s*:?\s*"
     r"([A-Z0-9][A-Z0-9-]{4,19})"
 )
@@ -79,7 +86,7 @@ _LETTER_PROGRAMA = (
 # "…renuncio al Seguro Facultativo ya que cuento con servicio médico del ISSSTE.": a letter
 # gives its reason after a connective, up to the end of the sentence.
 _LETTER_MOTIVO = re.compile(
-    r"\bRENUNCI[OA]\b.{0,200}?\b(?:YA QUE|DEBIDO A QUE|PUESTO QUE|TODA VEZ QUE|DADO QUE"
+    r"\bRENUNCI(?:O|A|AR|E)\b.{0,200}?\b(?:YA QUE|DEBIDO A QUE|PUESTO QUE|TODA VEZ QUE|DADO QUE"
     r"|EN VIRTUD DE QUE|POR (?:EL )?MOTIVO DE(?: QUE)?|PORQUE|EN RAZON DE QUE)\s*:?\s+"
     r"(.{6,240}?)(?=\.\s|\.$|$)",
     re.DOTALL,
@@ -117,7 +124,7 @@ _CONVERTERS = {
     "nombre": vf.name,
     "matricula": lambda v: _matricula(v),
     "curp": vf.curp_in,
-    "programa": vf.text,
+    "programa": lambda v: _programa(v),
     "motivo": vf.text,
     "fecha": parse_spanish_date,
 }
@@ -228,7 +235,7 @@ def _letter(values: dict[str, object], sources: dict[str, str], text: str, folde
             values["matricula"], sources["matricula"] = found, "letter"
     if values.get("programa") is None:
         match = next((m for p in _LETTER_PROGRAMA if (m := p.search(folded))), None)
-        found = vf.text(" ".join(text[match.start(1) : match.end(1)].split())) if match else None
+        found = _programa(" ".join(text[match.start(1) : match.end(1)].split())) if match else None
         if found:
             values["programa"], sources["programa"] = found, "letter"
     if values.get("motivo") is None:
@@ -253,6 +260,19 @@ _BLANK_PLACES = {
 def _blanks(folded: str) -> set[str]:
     """Fields left as a blank to fill in ("a ____ de ______", "matrícula _______")."""
     return {field for field, blank in _BLANK_PLACES.items() if blank.search(folded)}
+
+
+# A programme's name ends where the letter goes on to name the school or the next fact:
+# "Ingeniería en Mecatrónica de la Universidad Tecnológica…, expreso…".
+_PROGRAMA_END = re.compile(
+    r"\s+(?:DE|EN)\s+(?:LA|ESTA)\s+(?:UNIVERSIDAD|INSTITUCION|ESCUELA)\b|\s+DEL\s+INSTITUTO\b"
+    r"|\s*,|\s+CON\s+(?:MATRICULA|NUMERO)\b|\s+(?:MATRICULA|CURP)\b"
+)
+
+
+def _programa(value: str) -> str | None:
+    end = _PROGRAMA_END.search(fold(value))
+    return vf.text(value[: end.start()] if end else value)
 
 
 def _matricula(value: str) -> str | None:
