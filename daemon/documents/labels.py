@@ -772,6 +772,7 @@ def _below_runs(
     height = max(label_line.bottom - label_line.top, 1.0)
     right_edge = next_label_x if next_label_x is not None else _next_run_x(label_line, hit)
     reference = label_line.bottom  # the header's last line: a wrapped label moves it down
+    band = _column_band(lines, hit, by_segment) if hit.line in header_lines else None
     continuation: tuple[float, str] | None = None
     # bounded by distance, not by a count of lines: the other column's lines (leader dots,
     # labels) come in between on a two-column page
@@ -783,6 +784,8 @@ def _below_runs(
             return  # PDFium's boxes are cap-height tight: a row pitch is several of them
         for sj, candidate in enumerate(below.segments):
             part = _under(candidate, hit.x0, right_edge)
+            if part != candidate.text and band is not None and _in_band(candidate, band):
+                part = candidate.text  # a centred header over a left-aligned value
             if part is None:
                 continue
             labels = by_segment.get((lj, sj))
@@ -826,6 +829,36 @@ def _below_runs(
                 if wrapped:
                     yield "label:below", f"{part} {wrapped}"
                 yield "label:below", part
+
+
+def _column_band(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> tuple[float, float]:
+    """A header row's column, from the labels' centres: each column reaches halfway to the
+    next label's centre. Headers centred over their cells leave a left-aligned value
+    starting left of its label (a name under "Nombre:"), or nearer the previous label. A
+    neighbour wrapped over two lines sits a little higher or lower: it counts too."""
+    row = lines[hit.line]
+    reach = max(row.bottom - row.top, 8.0)
+    centres = sorted(
+        (h.x0 + h.x1) / 2
+        for (li, _si), found in by_segment.items()
+        if lines[li].page == row.page and abs(lines[li].top - row.top) <= reach
+        for h in found
+    )
+    mine = (hit.x0 + hit.x1) / 2
+    before = [c for c in centres if c < mine - 1]
+    after = [c for c in centres if c > mine + 1]
+    left = (before[-1] + mine) / 2 if before else float("-inf")
+    right = (after[0] + mine) / 2 if after else float("inf")
+    return left, right
+
+
+def _in_band(candidate: Segment, band: tuple[float, float]) -> bool:
+    centre = (candidate.x0 + candidate.x1) / 2
+    return (
+        band[0] <= centre < band[1] and candidate.x0 >= band[0] - 6 and candidate.x1 <= band[1] + 6
+    )
 
 
 def _has_value_beside(

@@ -107,3 +107,19 @@ def test_a_signature_drawn_inside_nested_forms_is_found_by_its_caption(signed: b
     reading = read_one(_nested_waiver(signed), "renuncia.pdf")
     assert reading.facts is not None
     assert reading.facts.has_signature is signed  # type: ignore[union-attr]
+
+
+def test_headers_centred_over_left_aligned_values_are_read_by_column() -> None:
+    facts = _waiver(
+        ("Nombre:", 101, 155),
+        ("Matrícula:", 277, 155),
+        ("Licenciatura en:", 446, 155),
+        ("Óscar García Zamora", 32, 173),
+        ("2024720022", 211, 173),
+        ("Gestión de Negocios", 391, 173),
+    )
+    assert (facts.nombre, facts.matricula, facts.programa) == (
+        "ÓSCAR GARCÍA ZAMORA",
+        "2024720022",
+        "Gestión de Negocios",
+    )
