@@ -22,8 +22,12 @@ LABELS = Vocabulary(
         r"|NSS(?: ASIGNADO)?",
         "curp": r"(?:CLAVE )?C\.? ?U\.? ?R\.? ?P\.?"
         r"|CLAVE UNICA DE REGISTRO DE POBLACION(?: \(CURP\))?",
-        "nombre": r"NOMBRE(?: COMPLETO)?(?: DEL (?:SOLICITANTE|ASEGURADO|TRABAJADOR|TITULAR))?"
-        r"|SOLICITANTE|ASEGURADO(?:\(A\))?|TITULAR|A NOMBRE DE",
+        "nombre": (
+            r"NOMBRE(?: COMPLETO)?(?: DEL (?:SOLICITANTE|ASEGURADO|TRABAJADOR|TITULAR))?"
+            r"|SOLICITANTE|ASEGURADO(?:\(A\))?|TITULAR|A NOMBRE DE",
+            # the letter's greeting: "Estimado(a) MÓNICA ORTIZ ESCOBAR:"
+            r"^ESTIMAD[OA](?:\(A\))?|^APRECIABLE",
+        ),
     }
 )
 _GO_TO_SUBDELEGACION = re.compile(r"\bACUD(?:IR|A|E|AS)\s+A\s+(?:LA|SU|TU)\s+SUBDELEGACION")

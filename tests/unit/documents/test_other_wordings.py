@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from daemon.documents.constancia import parse_constancia
+from daemon.documents.nss_acuse import parse_nss_acuse
 from daemon.documents.value_formats import modalidad, organization, place, si_no
 from daemon.domain.facts import ConstanciaFacts
 from tests.fixtures import documents as docs
@@ -334,3 +335,15 @@ def test_vigente_over_the_next_columns_no_in_a_grid_stays_vigente() -> None:
     )  # fmt: skip
     assert facts.vigente is True
     assert facts.servicio_medico is False
+
+
+def test_an_acuse_written_as_a_letter_names_the_student_in_its_greeting() -> None:
+    facts = parse_nss_acuse(
+        page_of(
+            ("Localización de Número de Seguridad Social", 132, 94),
+            ("Estimado(a) MÓNICA ORTIZ ESCOBAR:", 58, 121),
+            ("Estimado(a) solicitante: encontramos más de un registro con tus datos.", 58, 142),
+            ("CURP consultada: OIEM050109MMCRSNA6. Folio de atención: 6622311667.", 57, 175),
+        )
+    )
+    assert facts.nombre == "MÓNICA ORTIZ ESCOBAR"
