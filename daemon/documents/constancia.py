@@ -168,11 +168,11 @@ _PHRASE_NOT_VIGENTE = re.compile(
     r"\bNO SE ENCUENTRA VIGENTE|\bNO ESTA VIGENTE|\bSIN VIGENCIA DE DERECHOS|\bCAUSO BAJA"
     r"|\bDAD[OA] DE BAJA|\bSE ENCUENTRA (?:EN )?(?:ESTATUS |SITUACION )?(?:DE )?BAJA\b"
     r"|\bNO CUENTA CON (?:VIGENCIA|DERECHOS)|\bNO SE ENCUENTRAN (?:ACTUALMENTE )?VIGENTES"
-    r"|\bNO ESTAN VIGENTES"
+    r"|\bNO ESTAN VIGENTES|\bNO VIGENTE EN SUS DERECHOS"
 )
 _PHRASE_VIGENTE = re.compile(
     r"(?<!NO )\bSE ENCUENTRAN? (?:ACTUALMENTE )?VIGENTES?|(?<!NO )\bESTAN? VIGENTES?"
-    r"|\bVIGENTE EN SUS DERECHOS|\bCON DERECHOS VIGENTES|(?<!NO )\bCUENTA CON VIGENCIA"
+    r"|(?<!NO )\bVIGENTE EN SUS DERECHOS|\bCON DERECHOS VIGENTES|(?<!NO )\bCUENTA CON VIGENCIA"
 )
 # "derecho al servicio médico", "derecho a recibir atención médica", "acceso a los
 # servicios médicos", "derecho a las prestaciones médicas"

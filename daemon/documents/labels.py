@@ -861,11 +861,12 @@ def _below_runs(
 
 def _column_band(
     lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """A header row's column, from the labels' centres: each column reaches halfway to the
     next label's centre. Headers centred over their cells leave a left-aligned value
     starting left of its label (a name under "Nombre:"), or nearer the previous label. A
-    neighbour wrapped over two lines sits a little higher or lower: it counts too."""
+    neighbour wrapped over two lines sits a little higher or lower: it counts too. Last,
+    the previous label's centre, which a value of this column never reaches back to."""
     row = lines[hit.line]
     reach = max(row.bottom - row.top, 8.0)
     centres = sorted(
@@ -879,14 +880,15 @@ def _column_band(
     after = [c for c in centres if c > mine + 1]
     left = (before[-1] + mine) / 2 if before else float("-inf")
     right = (after[0] + mine) / 2 if after else float("inf")
-    return left, right
+    return left, right, before[-1] if before else left
 
 
-def _in_band(candidate: Segment, band: tuple[float, float]) -> bool:
+def _in_band(candidate: Segment, band: tuple[float, float, float]) -> bool:
+    """Centred in the label's column; starting after the previous label's centre (values
+    are left-aligned in their cells) and ending inside the column."""
+    left, right, before = band
     centre = (candidate.x0 + candidate.x1) / 2
-    return (
-        band[0] <= centre < band[1] and candidate.x0 >= band[0] - 6 and candidate.x1 <= band[1] + 6
-    )
+    return left <= centre < right and candidate.x0 > before and candidate.x1 <= right + 6
 
 
 def _has_value_beside(

@@ -347,3 +347,26 @@ def test_an_acuse_written_as_a_letter_names_the_student_in_its_greeting() -> Non
         )
     )
     assert facts.nombre == "MÓNICA ORTIZ ESCOBAR"
+
+
+def test_no_vigente_en_sus_derechos_in_a_sentence_is_not_vigente() -> None:
+    facts = _constancia(
+        ("El Instituto hace constar que ABRIL HERNÁNDEZ OLVERA, con Número de Seguridad", 29, 115),
+        ("Social 34210523287, se encuentra en situación de NO VIGENTE en sus derechos y", 29, 132),
+        ("en cuanto a servicio médico: No tiene derecho.", 29, 147),
+    )
+    assert facts.vigente is False
+    assert facts.doubts == ()
+
+
+def test_a_value_wider_than_its_centred_header_starts_left_of_it() -> None:
+    """ "Modalidad:" centred over a wide cell whose value starts left of the header."""
+    facts = _constancia(
+        ("Registro patronal:", 80, 333),
+        ("Nombre o razón social:", 187, 333),
+        ("Modalidad:", 390, 333),
+        ("A84 63639 72 8", 68, 356),
+        ("CAFETERIA EL MIRADOR", 183, 356),
+        ("10 - TRABAJADORES PERMANENTES", 302, 356),
+    )
+    assert facts.modalidad == "10"
