@@ -67,6 +67,8 @@ LABELS = Vocabulary(
             # a label where it starts a run or ends with a colon: the title "Constancia de
             # vigencia de derechos médicos" holds the same words
             r"^(?:VIGENCIA DE (?:LOS )?)?DERECHOS MEDICOS|^COBERTURA MEDICA"
+            # "Con derecho a: SÍ", "Con derecho a | ✓": the service is understood
+            r"|^CON DERECHO A(?=\s*[:：]?\s*$)"
             r"|^SEGURO DE ENFERMEDADES Y MATERNIDAD",
         ),
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"

@@ -32,7 +32,8 @@ from daemon.documents.layout import Line, Segment, clean, fold
 _TAIL = (
     r"(?:\s+DE(?:L| LA)?\s+(?:ASEGURAD[OA]|TRABAJADOR|DERECHOHABIENTE|ALUMN[OA]|ESTUDIANTE"
     r"|INTERESAD[OA])(?:\(A\))?)?"
-    r"(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s+(?:DEL\s+)?IMSS|\s+DEL\s+INSTITUTO)?(?:\s*[:：?])?"
+    r"(?:\s*\((?!\s*[X✓✔]?\s*\))(?:[^()]|\([^()]*\))*\))?"  # not a tick box: "( )", "(X)"
+    r"(?:\s+(?:DEL\s+)?IMSS|\s+DEL\s+INSTITUTO)?(?:\s*[:：?])?"
 )
 STOPPER = "_stop"
 # a run that ends on a preposition or a conjunction is the first line of a wrapped label

@@ -106,7 +106,9 @@ def lines_of(segments: Iterable[Segment], *, tracking: bool = True) -> tuple[Lin
 
 
 _JOIN_TIGHT = 0.12  # gap (in line heights) under which two runs are one word
-_JOIN_SPACED = 0.45  # under which they are one phrase; a column gap is wider
+# under which they are one phrase (a word space, wider on a justified or word-by-word
+# line); a column gap is wider
+_JOIN_SPACED = 0.6
 
 
 def _tracked_words(ordered: list[Segment]) -> list[Segment]:

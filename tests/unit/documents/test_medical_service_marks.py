@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from daemon.documents.constancia import parse_constancia
+from daemon.documents.layout import Segment, lines_of
 from daemon.domain.facts import ConstanciaFacts
 from tests.unit.documents.conftest import TITLE, page_of
 
@@ -134,3 +137,35 @@ def test_the_box_marked_after_vigente_says_medical_service() -> None:
 def test_the_box_marked_after_no_vigente_says_no_medical_service() -> None:
     facts = _constancia(("DERECHO A SERVICIO MÉDICO: VIGENTE [ ] NO VIGENTE [X]", 56, 146))
     assert facts.servicio_medico is False
+
+
+def test_a_tick_box_under_a_header_is_the_answer_not_part_of_the_label() -> None:
+    """ "Servicios médicos" over "( ) Sí (X) No": a parenthesis after a label is its
+    wording ("(S/N)"), but an empty or ticked box is an answer."""
+    facts = parse_constancia(
+        page_of(TITLE, ("Situación", 78, 271), ("Servicios médicos", 145, 271),
+                ("NO VIGENTE", 79, 288), ("( ) Sí (X) No", 145, 288))
+    )  # fmt: skip
+    assert facts.servicio_medico is False
+
+
+def test_words_set_one_by_one_with_wide_spaces_are_one_label() -> None:
+    """A producer that places each word on its own leaves spaces of 0.4 em between them."""
+    words = [("Servicios", 65.0, 105.0), ("médicos", 109.0, 145.0), ("(X)", 170.0, 181.0),
+             ("Sí", 185.0, 194.0), ("( )", 198.0, 206.0), ("No", 210.0, 222.0)]  # fmt: skip
+    lines = lines_of(Segment(text, 0, x0, x1, 235.6, 242.6) for text, x0, x1 in words)
+    facts = parse_constancia(page_of(TITLE) + lines)
+    assert facts.servicio_medico is True
+
+
+@pytest.mark.parametrize(("answer", "service"), [("SI", True), ("NO", False), ("✓", True)])
+def test_con_derecho_a_alone_asks_for_the_medical_service(answer: str, service: bool) -> None:
+    facts = parse_constancia(page_of(TITLE, ("Con derecho a:", 32, 252), (answer, 301, 252)))
+    assert facts.servicio_medico is service
+
+
+def test_con_derecho_a_in_a_sentence_is_no_label() -> None:
+    facts = parse_constancia(
+        page_of(TITLE, ("Con derecho a la atención médica institucional.", 32, 252))
+    )
+    assert facts.servicio_medico is True  # read from the sentence, not as a label's value
