@@ -32,6 +32,9 @@ _DATETIME = re.compile(
     r"|(\d{2})[-/](\d{2})[-/](\d{4})(?:[T ]?(\d{2}):(\d{2}))?"
 )
 _SITUACION = {"VIGENTE": True, "BAJA": False, "NOVIGENTE": False}
+# "NSS:2213…", "NOMBRE=IVÁN …": a producer that names each field (the name is dropped; each
+# part is still recognised by its shape)
+_KEY = re.compile(r"^\s*[A-Z][A-Z_. ]{1,24}?\s*[:=]\s*(?=\S)")
 _YES_NO = {"SI": True, "NO": False}  # the medical service
 
 
@@ -62,14 +65,15 @@ def read_cadena(lines: tuple[Line, ...] | list[Line]) -> Cadena | None:
         if labelled is None or labelled.group(1).count("|") < 4:
             return None
         record = labelled.group(1).replace("\n", "").strip("| ")
-    parts = [re.sub(r"\s+", "", part) for part in record.split("|")]
+    fields = [_KEY.sub("", part, count=1) for part in record.split("|")]
+    parts = [re.sub(r"\s+", "", part) for part in fields]
     found: dict[str, object] = {}
     names: list[str] = []
     stamps: list[date] = []
     plain_dates: list[date] = []
     modalidades: list[str] = []
     run: list[tuple[str, str]] = []  # consecutive letter-only parts: one name
-    for spaced, part in zip([*record.split("|"), "|"], [*parts, "|"], strict=True):
+    for spaced, part in zip([*fields, "|"], [*parts, "|"], strict=True):
         if not part:
             continue
         if re.fullmatch(r"[A-Z.'´]+", part) and part not in _SITUACION and part not in _YES_NO:

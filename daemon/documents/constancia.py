@@ -111,7 +111,7 @@ LABELS = Vocabulary(
         "fecha_expedicion": (
             r"(?:FECHA|F\.)\s*(?:Y HORA\s*)?(?:DE\s+)?(?:EXPEDICION|EMISION|IMPRESION|CONSULTA"
             r"|GENERACION|ELABORACION|DESCARGA|EXP\.)(?: DE (?:LA )?CONSTANCIA)?"
-            r"|(?:EXPEDID|EMITID|GENERAD|IMPRES)[OA] EL",
+            r"|(?:EXPEDID|EMITID|GENERAD|IMPRES|CONSULTAD|DESCARGAD|OBTENID)[OA] EL",
             r"^EXPEDICION|^EMISION|^EXPEDIDA|^EMITIDA",
         ),
         # A lone "Fecha:" on a constancia is its date, read only when nothing says which.

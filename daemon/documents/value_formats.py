@@ -227,6 +227,8 @@ def si_no(value: str) -> bool | None:
         return True
     if word in _GRANTED:
         return True  # "No aplica" / "No procede" start with NO, above
+    if word in ("CONSERVA", "MANTIENE") and not _NEGATED.search(" ".join(words[1:])):
+        return True  # "Conserva derechos hasta 15/02/2027": the right kept after a baja
     if word in ("CON", "TIENE", "CUENTA") and len(words) > 1 and words[1] in about:
         return not ({"NO", "SIN"} & set(words[1:]))  # "Con derecho", "Tiene derecho"
     return None

@@ -370,3 +370,8 @@ def test_a_value_wider_than_its_centred_header_starts_left_of_it() -> None:
         ("10 - TRABAJADORES PERMANENTES", 302, 356),
     )
     assert facts.modalidad == "10"
+
+
+def test_consultado_el_gives_the_emission_date() -> None:
+    facts = _constancia(("Consultado el: 17/11/2026 10:32 hrs.", 54, 300))
+    assert facts.fecha_expedicion == date(2026, 11, 17)

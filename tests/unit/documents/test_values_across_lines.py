@@ -358,6 +358,7 @@ def test_letter_spacing_inside_a_run_of_glyphs_is_undone() -> None:
         ("Inactiva", False),
         ("Sin cobertura", False),
         ("Cubierto", True),
+        ("Conserva derechos hasta 15/02/2027", True),
     ],
 )
 def test_the_medical_service_is_read_as_the_page_answers_it(
