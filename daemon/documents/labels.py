@@ -46,6 +46,9 @@ _WINDOW = 90  # characters after a label inside a sentence that may hold its val
 _CHOSEN_KEPT = 8192
 _CHOSEN_LENGTH = 200
 _VOCABULARIES: list[Vocabulary] = []
+# how much nearer a lone run must be to the row below than to the row above to be the
+# first line of the row below's value
+_WRAP_NEARER = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,8 +499,11 @@ def _positions(
             yield "label:right", options
         nxt = lines[hit.line].segments[hit.seg + 1]
         wrapped = _wrapped(lines, hit.line, nxt.x0, by_segment)
+        head = nxt.text if clean(nxt.text) == right else right  # keeps "…MÉXICO, S."
+        above = _wrapped_above(lines, hit.line, nxt, by_segment)
+        if above:
+            yield "label:right", clean(f"{above} {head} {wrapped}")
         if wrapped:
-            head = nxt.text if clean(nxt.text) == right else right  # keeps "…MÉXICO, S."
             yield "label:right", clean(f"{head} {wrapped}")
         yield "label:right", right
     elif not inline:
@@ -513,6 +519,35 @@ def _positions(
 def _aligned(low: Segment, top: Segment) -> bool:
     """A header cell's lower line starts where it starts, or is centred under it."""
     return abs(low.x0 - top.x0) <= 4 or abs(low.x0 + low.x1 - top.x0 - top.x1) <= 8
+
+
+def _wrapped_above(
+    lines: Sequence[Line],
+    li: int,
+    value: Segment,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+) -> str:
+    """ "INSTITUTO TECNOLÓGICO SUPERIOR DE LA" / "Nombre o razón social: | REGIÓN SIERRA
+    NORTE": a label centred on its cell sits beside the value's second line, and the first
+    is a run alone on the line above, in the value's column, nearer this row than the row
+    above it (the wrapped end of the previous row's value is nearer that row)."""
+    if li < 1:
+        return ""
+    above = lines[li - 1]
+    if above.page != lines[li].page or len(above.segments) != 1 or (li - 1, 0) in by_segment:
+        return ""
+    run = above.segments[0]
+    if abs(run.x0 - value.x0) > 3 or lines[li].top - above.bottom > 1.2 * value.height:
+        return ""
+    pitch = lines[li].top - above.top
+    before = lines[li - 2] if li >= 2 else None
+    if (
+        before is not None
+        and before.page == above.page
+        and above.top - before.top <= _WRAP_NEARER * pitch
+    ):
+        return ""  # as near the row above: that row's value wrapped
+    return run.text
 
 
 def _right_of_last_piece(

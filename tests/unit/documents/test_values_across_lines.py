@@ -595,3 +595,32 @@ def test_derecho_a_recibir_servicio_medico_wrapped_is_answered_beside_it() -> No
         ("Derecho a recibir", 67, 193), ("NO", 193, 193), ("servicio médico:", 66, 203)
     )
     assert facts.servicio_medico is False
+
+
+def test_a_value_whose_first_line_sits_above_its_label_is_read_whole() -> None:
+    """The label beside the value's second line: "INSTITUTO TECNOLÓGICO SUPERIOR DE LA" /
+    "Nombre o razón social: | REGIÓN SIERRA NORTE"."""
+    facts = _constancia(
+        ("Registro patronal:", 63, 253),
+        ("V3634633608", 232, 253),
+        ("Modalidad:", 63, 270),
+        ("32", 232, 270),
+        ("INSTITUTO TECNOLÓGICO SUPERIOR DE LA", 233, 285),
+        ("Nombre o razón social:", 63, 296),
+        ("REGIÓN SIERRA NORTE", 233, 296),
+        ("Tipo de movimiento:", 62, 315),
+        ("ALTA", 232, 315),
+    )
+    assert facts.patron == "INSTITUTO TECNOLÓGICO SUPERIOR DE LA REGIÓN SIERRA NORTE"
+
+
+def test_the_wrapped_end_of_the_row_above_is_not_the_next_rows_first_line() -> None:
+    facts = _constancia(
+        ("Patrón:", 61, 144),
+        ("UNIVERSIDAD TECNOLÓGICA DE LA", 172, 144),
+        ("SIERRA ALTA", 172, 153),
+        ("Tipo de movimiento:", 61, 175),
+        ("REINGRESO", 172, 175),
+    )
+    assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DE LA SIERRA ALTA"
+    assert facts.tipo_ultimo_movimiento == "REINGRESO"
