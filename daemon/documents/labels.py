@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.documents.layout import Line, Segment, clean, fold
+from daemon.documents.value_formats import has_box
 
 # A parenthesis (one level of nesting), the institute's name and a colon may follow any
 # label: "Nombre (apellido paterno, materno y nombre(s)):", "Delegación IMSS:".
@@ -38,8 +39,6 @@ _TAIL = (
 STOPPER = "_stop"
 # a run that ends on a preposition or a conjunction is the first line of a wrapped label
 _DANGLING = re.compile(r"\b(?:DE|DEL|LA|LAS|LOS|Y|O|EN|A|AL|POR|PARA)$")
-# a tick box leading or ending an option: "[ ] Vigente  [X] Baja", "SÍ ☒  NO ☐"
-_BOX = re.compile(r"[☐☒☑■□]|\[\s*[X✓✔]?\s*\]|\(\s*[X✓✔]?\s*\)")
 _SYNONYM_GLUE = re.compile(r"\s*(?:[/|-]|O|Y)?\s*")  # between two wordings of one label
 _WINDOW = 90  # characters after a label inside a sentence that may hold its value
 # Runs whose labels are kept (label runs repeat in every document of one producer).
@@ -578,12 +577,12 @@ def _options_after(
 ) -> str:
     """ "[ ] Vigente | [X] Baja": tick-box options laid out as runs of their own are one
     value, so the ticked one can be told from the others (empty: ``first`` has no box)."""
-    if not _BOX.search(fold(first)):
+    if not has_box(fold(first)):
         return ""
     runs = [first]
     for sj in range(si + 1, len(lines[li].segments)):
         text = lines[li].segments[sj].text
-        if (li, sj) in by_segment or not _BOX.search(fold(text)):
+        if (li, sj) in by_segment or not has_box(fold(text)):
             break  # the next label, or a run that is no option
         runs.append(text)
     return " ".join(runs) if len(runs) > 1 else ""

@@ -136,6 +136,11 @@ _MARKED = re.compile(r"[☒☑■✓✔✗✘]|\[\s*[XX✓✔]\s*\]|\(\s*[XX✓�
 _UNMARKED = re.compile(r"[☐□]|\[\s*\]|\(\s*\)")
 
 
+def has_box(folded: str) -> bool:
+    """``folded`` holds a tick box, ticked or empty, or a lone mark ("☐ SÍ", "[X]", "✓")."""
+    return bool(_MARKED.search(folded) or _UNMARKED.search(folded))
+
+
 def _checked(folded: str) -> bool | None:
     """The ticked box of "☒ SÍ ☐ NO" / "SÍ [ ] NO [X]": the answer next to the mark."""
     if re.fullmatch(r"\s*[✓✔☑]\s*", folded):
@@ -185,7 +190,7 @@ def marked_words(value: str) -> str | None:
     """``value`` without its boxes: the marked option's words when it has boxes ("[ ] Vigente
     [X] Baja" -> "BAJA"; None when no single one is marked), else the value itself."""
     folded = fold(value)
-    if not (_MARKED.search(folded) or _UNMARKED.search(folded)):
+    if not has_box(folded):
         return value
     text = _UNMARKED.sub(" ¤ ", _MARKED.sub(" § ", folded))
     option = _marked_option(text, list(re.finditer(r"[§¤]", text)))
@@ -196,7 +201,7 @@ def si_no(value: str) -> bool | None:
     """SI / NO, or the same said in words ("Sin derecho", "Con derecho"), or a ticked box.
     Boxes with no single answer ticked are no answer: never the first word of the options."""
     folded = fold(value)
-    if _MARKED.search(folded) or _UNMARKED.search(folded):
+    if has_box(folded):
         return _checked(folded)
     if re.fullmatch(r"\s*[SN]\s*", folded):
         return folded.strip() == "S"  # "Servicios médicos (S/N) | S"
