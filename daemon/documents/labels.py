@@ -153,7 +153,7 @@ class Vocabulary:
                 break
             found = next((sj for sj, low in enumerate(nxt.segments) if _aligned(low, top)), None)
             if found is None:
-                if any(low.x0 < top.x1 for low in nxt.segments):
+                if any(low.x0 < top.x1 and low.x1 > top.x0 for low in nxt.segments):
                     break  # something under the label that is not its piece
                 continue
             pieces.append((lj, found))
@@ -486,6 +486,10 @@ def _positions(
         if hit.line in header_lines or not inline:
             yield from _below(lines, hit, by_segment, following.x0, header_lines)
         return
+    if not inline and hit.line not in header_lines:
+        cell = _centred_cell(lines, hit, by_segment)
+        if cell:
+            yield "label:right", cell
     right = _right(lines, hit, by_segment)
     if hit.line in header_lines:
         yield from _below(lines, hit, by_segment, None, header_lines)
@@ -549,6 +553,104 @@ def _wrapped_above(
     return run.text
 
 
+def _centred_cell(
+    lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
+) -> str:
+    """A table whose cells are centred vertically: a value of several lines ("FUNDACION PARA
+    LA" / "EDUCACION Y EL" / "DESARROLLO RURAL" / "SUSTENTABLE, A.C.") sits around its label
+    (itself maybe wrapped, "Nombre o" / "razón social"), its first lines above the label's.
+    The value is the longest stack of runs at one left edge, one line after the other, whose
+    middle is the label's middle; only a stack that starts above the label is returned (the
+    other readings already cover a value that starts beside it)."""
+    label = lines[hit.line].segments[hit.seg]
+    last = max(
+        (
+            found[0].line
+            for (lj, _sj), found in by_segment.items()
+            if hit.line < lj <= hit.line + 4 and found[0].piece_of == hit.line
+        ),
+        default=hit.line,
+    )
+    top, bottom, height = label.top, lines[last].bottom, label.height
+    x0 = _value_column(lines, hit, by_segment, top - height, bottom + height)
+    if x0 is None:
+        return ""
+    stack: list[Segment] = []
+    for lj in range(max(hit.line - 6, 0), min(last + 7, len(lines))):
+        line = lines[lj]
+        if line.page != label.page:
+            continue
+        if lj not in range(hit.line, last + 1) and any(
+            (lj, sj) in by_segment and r.x0 < label.x1 and r.x1 > label.x0
+            for sj, r in enumerate(line.segments)
+        ):  # another row's label: the stack so far is not this row's
+            if stack and stack[-1].bottom >= top:
+                break
+            stack = []
+            continue
+        run = next(
+            (
+                r
+                for sj, r in enumerate(line.segments)
+                if abs(r.x0 - x0) <= 4 and (lj, sj) not in by_segment
+            ),
+            None,
+        )
+        if stack and (run or line).top - stack[-1].bottom > _WRAP_GAP * height:
+            if stack[-1].bottom >= top:
+                break
+            stack = []
+        if run is not None:
+            stack.append(run)
+    middle = (top + bottom) / 2
+    best: list[Segment] = []
+    for i in range(len(stack)):
+        for j in range(i, len(stack)):
+            window = stack[i : j + 1]
+            if window[0].top > top - height / 2 or window[-1].bottom <= top:
+                continue
+            if abs((window[0].top + window[-1].bottom) / 2 - middle) <= height / 2 and len(
+                window
+            ) > len(best):
+                best = window
+    return clean(" ".join(r.text for r in best))
+
+
+def _value_column(
+    lines: Sequence[Line],
+    hit: Hit,
+    by_segment: Mapping[tuple[int, int], list[Hit]],
+    top: float,
+    bottom: float,
+) -> float | None:
+    """The left edge of the label's value column: the nearest run right of the label on the
+    lines beside it, left of every other label on the rows around (a run past one is that
+    column's)."""
+    label = lines[hit.line].segments[hit.seg]
+    span = bottom - top
+
+    def right_of_label(near: float) -> list[tuple[int, int, Segment]]:
+        return [
+            (lj, sj, run)
+            for lj, line in enumerate(lines)
+            if line.page == label.page and line.bottom >= top - near and line.top <= bottom + near
+            for sj, run in enumerate(line.segments)
+            if run.x0 > label.x1
+        ]
+
+    fence = min(
+        (r.x0 for lj, sj, r in right_of_label(span) if (lj, sj) in by_segment), default=None
+    )
+    return min(
+        (
+            run.x0
+            for lj, sj, run in right_of_label(0)
+            if (lj, sj) not in by_segment and (fence is None or run.x1 < fence)
+        ),
+        default=None,
+    )
+
+
 def _right_of_last_piece(
     lines: Sequence[Line], hit: Hit, by_segment: Mapping[tuple[int, int], list[Hit]]
 ) -> str:
@@ -606,10 +708,12 @@ def _straddling(
     if first.x0 <= label.x1 or label.top - first.bottom > 0.5 * label.height:
         return ""
     if _row_label(lines, li - 2, first.x0, by_segment) is not None and any(
-        abs(s.x0 - first.x0) <= 6 and first.top - s.bottom <= _WRAP_GAP * first.height
+        abs(s.x0 - first.x0) <= 6
+        and first.top - s.bottom <= _WRAP_GAP * first.height
+        and first.top - s.top <= _WRAP_NEARER * (label.top - first.top)
         for s in lines[li - 2].segments
     ):
-        return ""  # the wrapped end of the value of the row above
+        return ""  # the wrapped end of the value of the row above (as near that row)
     below = lines[li + 1]
     second = next((s for s in below.segments if abs(s.x0 - first.x0) <= 6), None)
     if (
@@ -654,6 +758,7 @@ def _wrapped(
             elif (
                 candidate.x0 < x0
                 and (lj, sj) in by_segment
+                and not _lower_piece_of_row(by_segment[(lj, sj)], li)
                 and (own_label is None or candidate.x1 > own_label.x0 - 14)
             ):
                 return clean(" ".join(pieces))  # the next row's label: this run is its value
@@ -669,6 +774,12 @@ def _wrapped(
         pieces.append(candidate.text.strip())  # its dots kept: "…MÉXICO, S." / "DE R.L."
         bottom = candidate.bottom
     return clean(" ".join(pieces))
+
+
+def _lower_piece_of_row(hits: Sequence[Hit], li: int) -> bool:
+    """The lower piece of a label that starts on row ``li`` or above ("Nombre o" / "razón
+    social"): the value beside it still wraps, it is not the next row's label."""
+    return all(0 <= h.piece_of <= li for h in hits)
 
 
 def _same_right(run: Segment, above: Segment) -> bool:

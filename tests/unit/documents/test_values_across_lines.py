@@ -624,3 +624,94 @@ def test_the_wrapped_end_of_the_row_above_is_not_the_next_rows_first_line() -> N
     )
     assert facts.patron == "UNIVERSIDAD TECNOLÓGICA DE LA SIERRA ALTA"
     assert facts.tipo_ultimo_movimiento == "REINGRESO"
+
+
+def test_a_value_wraps_beside_the_lower_piece_of_its_own_wrapped_label() -> None:
+    """ "Nombre o" / "razón social" beside "UNIVERSIDAD POLITÉCNICA DEL" / "VALLE DE
+    MEZQUITAL": the label's second line is no next row's label."""
+    facts = _constancia(
+        ("Modalidad", 67, 259),
+        ("32", 176, 259),
+        ("Nombre o", 279, 259),
+        ("UNIVERSIDAD POLITÉCNICA DEL", 354, 259),
+        ("razón social", 279, 272),
+        ("VALLE DE MEZQUITAL", 354, 272),
+        ("Tipo de movimiento", 66, 288),
+        ("Alta", 176, 288),
+    )
+    assert facts.patron == "UNIVERSIDAD POLITÉCNICA DEL VALLE DE MEZQUITAL"
+
+
+def test_a_value_around_its_label_nearer_it_than_the_row_above_is_its_first_line() -> None:
+    """The first line sits 7 pt above the label and 13 pt under the row above: it is this
+    row's, not the wrapped end of the modalidad above."""
+    facts = _constancia(
+        ("Modalidad:", 59, 164),
+        ("32", 194, 164),
+        ("UNIVERSIDAD POLITÉCNICA DEL VALLE", 195, 177),
+        ("Nombre o razón social:", 59, 184),
+        ("DE MEZQUITAL", 195, 190),
+        ("Tipo de último movimiento:", 58, 204),
+        ("Alta", 194, 204),
+    )
+    assert facts.patron == "UNIVERSIDAD POLITÉCNICA DEL VALLE DE MEZQUITAL"
+    assert facts.modalidad == "32"
+
+
+def test_cells_centred_vertically_read_each_value_whole_around_its_label() -> None:
+    """A two-column table whose cells are centred: values of two and four lines around
+    labels of one and two lines, the other column's lines between them."""
+    facts = _constancia(
+        ("BRISENO RUIZ", 182, 142),
+        ("Situación", 304, 141),
+        ("Nombre", 59, 148),
+        ("Baja", 388, 148),
+        ("MIGUEL ANGEL", 182, 154),
+        ("actual", 303, 154),
+        ("Registro", 303, 168),
+        ("Con derecho a", 59, 174),
+        ("NO TIENE", 182, 174),
+        ("74996751385", 389, 174),
+        ("patronal", 303, 180),
+        ("FUNDACION PARA LA", 388, 194),
+        ("Nombre o", 303, 206),
+        ("EDUCACION Y EL", 388, 206),
+        ("Modalidad", 59, 212),
+        ("10", 183, 212),
+        ("razón social", 303, 217),
+        ("DESARROLLO RURAL", 388, 217),
+        ("SUSTENTABLE, A.C.", 389, 229),
+    )
+    assert facts.nombre == "BRISENO RUIZ MIGUEL ANGEL"
+    assert facts.registro_patronal == "74996751385"
+    assert facts.patron == "FUNDACION PARA LA EDUCACION Y EL DESARROLLO RURAL SUSTENTABLE, A.C."
+    assert facts.modalidad == "10"
+
+
+def test_a_top_aligned_value_is_not_cut_to_its_first_line_by_the_centred_rule() -> None:
+    facts = _constancia(
+        ("Registro patronal", 55, 179),
+        ("B2318476105", 240, 179),
+        ("Empresa", 55, 197),
+        ("UNIVERSIDAD TECNOLOGICA DEL", 240, 197),
+        ("VALLE DE AMATLAN", 239, 209),
+        ("Modalidad de aseguramiento", 55, 227),
+        ("32", 240, 227),
+    )
+    assert facts.patron == "UNIVERSIDAD TECNOLOGICA DEL VALLE DE AMATLAN"
+
+
+def test_the_other_columns_value_beside_a_label_is_not_its_centred_cell() -> None:
+    """ "NOMBRE:" with its value below, and the right column's "ESTADO" / "DE" / "MÉXICO"
+    centred on its line: that is the órgano de operación's value."""
+    facts = _constancia(
+        ("CLAVE CURP", 54, 154),
+        ("VIQS060811HPLLXBA8", 54, 164),
+        ("ORGANO DE OPERACION ADMINISTRATIVA:", 312, 171),
+        ("ESTADO", 519, 171),
+        ("NOMBRE:", 54, 183),
+        ("DE", 519, 181),
+        ("SEBASTIAN VILLASENOR QUINONES", 55, 193),
+        ("MÉXICO", 519, 190),
+    )
+    assert facts.nombre == "SEBASTIAN VILLASENOR QUINONES"
