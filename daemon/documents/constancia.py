@@ -67,9 +67,11 @@ LABELS = Vocabulary(
             # a label where it starts a run or ends with a colon: the title "Constancia de
             # vigencia de derechos médicos" holds the same words
             r"^(?:VIGENCIA DE (?:LOS )?)?DERECHOS MEDICOS|^COBERTURA MEDICA"
-            # "Con derecho a: SÍ", "Con derecho a | ✓": the service is understood
-            r"|^CON DERECHO A(?=\s*[:：]?\s*$)"
+            # "Con derecho a: SÍ", "Con derecho a | ✓", "Con derecho a [X] SI [ ] NO": the
+            # service is understood
+            r"|^CON DERECHO A(?=\s*[:：]?\s*(?:$|[\[(☐☒☑✓✔✗]|(?:SI|NO)\b))"
             r"|^SEGURO DE ENFERMEDADES Y MATERNIDAD",
+            r"^:CON DERECHO A",  # "…, con derecho a: Vigente, parentesco: …" in a sentence
         ),
         "registro_patronal": r"(?:NUMERO DE |NO\.? DE )?REGISTRO PATRONAL(?: \(RP\))?"
         r"|REG\.? PATRONAL|R\.? ?P\.?",

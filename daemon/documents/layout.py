@@ -158,9 +158,11 @@ def _joined(ordered: list[Segment], *, tracking: bool = True) -> tuple[Segment, 
         if out:
             last = out[-1]
             gap = seg.x0 - last.x1
-            height = min(last.height, seg.height)
+            height = tight_height = min(last.height, seg.height)
+            if min(len(last.text.strip()), len(seg.text.strip())) <= 2:
+                height = max(last.height, seg.height)  # a lone "a:" is only x-height tall
             if -0.5 * height <= gap <= _JOIN_SPACED * height:
-                tight = gap <= _JOIN_TIGHT * height and not _words_touch(last.text, seg.text)
+                tight = gap <= _JOIN_TIGHT * tight_height and not _words_touch(last.text, seg.text)
                 glue = "" if tight else " "
                 out[-1] = Segment(
                     (last.text + glue + seg.text).strip(),

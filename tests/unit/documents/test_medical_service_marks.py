@@ -169,3 +169,28 @@ def test_con_derecho_a_in_a_sentence_is_no_label() -> None:
         page_of(TITLE, ("Con derecho a la atención médica institucional.", 32, 252))
     )
     assert facts.servicio_medico is True  # read from the sentence, not as a label's value
+
+
+def test_con_derecho_a_with_its_a_in_a_run_of_its_own_is_one_label() -> None:
+    """PDFium gives the lone "a" its x-height box: the word gap beside it is still a word
+    gap, not a column's."""
+    words = [("Con derecho", 65.0, 122.0, 221.6, 230.0), ("a", 125.0, 130.0, 224.0, 228.6),
+             ("NO", 248.0, 262.0, 221.6, 230.0)]  # fmt: skip
+    lines = lines_of(Segment(t, 0, x0, x1, top, bottom) for t, x0, x1, top, bottom in words)
+    assert [s.text for s in lines[0].segments] == ["Con derecho a", "NO"]
+    facts = parse_constancia(page_of(TITLE) + lines)
+    assert facts.servicio_medico is False
+
+
+def test_con_derecho_a_with_its_colon_inside_a_narrative_is_the_medical_service() -> None:
+    facts = _constancia(
+        ("nombre: GOMEZ NUNEZ MONICA, sexo: MUJER, situación actual: VIGENTE, con", 34, 200),
+        ("derecho a: Vigente, parentesco: HIJA, nombre del titular: ANDRES GOMEZ.", 34, 211),
+    )
+    assert facts.servicio_medico is True
+
+
+def test_con_derecho_a_followed_by_its_tick_boxes_in_one_run_is_the_answer() -> None:
+    facts = _constancia(("Con derecho a [X] SI [ ] NO Registro patronal E310637032 6", 59, 190))
+    assert facts.servicio_medico is True
+    assert facts.registro_patronal == "E3106370326"
