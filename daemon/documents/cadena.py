@@ -145,8 +145,11 @@ def disagreements(cadena: Cadena, printed: dict[str, object]) -> list[str]:
         people = [name for name in cadena.names if name not in others]
         shown = Counter(_compact(nombre))
         # the same letters in any order: "GÓMEZ NÚÑEZ ANA MARÍA" is "ANA MARÍA GÓMEZ NÚÑEZ",
-        # and a name read short on the page ("GUADALUPE SÁNCHEZ" of "... IBARRA") is no edit
-        if people and not any(shown <= Counter(person) for person in people):
+        # and a name read short on the page ("GUADALUPE SÁNCHEZ" of "... IBARRA") or long
+        # (the whole name and the next label's words, "… FLORES NACIÓ EL") is no edit
+        if people and not any(
+            shown <= Counter(person) or Counter(person) <= shown for person in people
+        ):
             out.append("nombre")
     return out
 

@@ -45,7 +45,7 @@ LABELS = Vocabulary(
         "sexo": r"SEXO|GENERO|SX\.?",
         "fecha_nacimiento": r"FECHA DE NACIMIENTO|F(?:EC|ECHA)?\.? ?(?:DE )?NAC(?:\.|IMIENTO)"
         r"|NACIMIENTO"
-        r"|NACID[OA](?:\(A\))?(?: EL)?",
+        r"|NACID[OA](?:\(A\))?(?: EL)?|^NACIO(?: EL)?",
         "vigente": (
             r"SITUACION(?: ACTUAL)?(?: DEL ASEGURADO)?(?: DE (?:LA )?VIGENCIA)?"
             r"|ESTATUS(?: DE (?:LA )?VIGENCIA)?(?: DE (?:LOS )?DERECHOS)?",

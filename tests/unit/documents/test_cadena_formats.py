@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from daemon.documents.cadena import read_cadena
+from daemon.documents.cadena import disagreements, read_cadena
 from tests.unit.documents.conftest import page_of
 
 
@@ -28,3 +28,18 @@ def test_a_cadena_with_named_fields_is_read_by_shape(sign: str) -> None:
     )
     assert (cadena.modalidad, cadena.vigente, cadena.emitted_on) == ("32", True, date(2026, 11, 19))
     assert cadena.names == ("ROSAELENAPEREZQUINTERO",)
+
+
+def _name_disagrees(printed: str) -> bool:
+    cadena = read_cadena(page_of(("||20261130|OSCAR|TREJO FLORES|TEFO070226HDFRLSA2||", 60, 500)))
+    assert cadena is not None
+    return "nombre" in disagreements(cadena, {"nombre": printed})
+
+
+def test_a_printed_name_read_with_the_next_labels_words_is_no_edit() -> None:
+    assert not _name_disagrees("ÓSCAR TREJO FLORES NACIÓ EL")
+    assert not _name_disagrees("TREJO FLORES")  # read short
+
+
+def test_a_printed_name_changed_to_another_is_an_edit() -> None:
+    assert _name_disagrees("MARTÍN TREJO FLORES")

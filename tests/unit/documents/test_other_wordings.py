@@ -375,3 +375,17 @@ def test_a_value_wider_than_its_centred_header_starts_left_of_it() -> None:
 def test_consultado_el_gives_the_emission_date() -> None:
     facts = _constancia(("Consultado el: 17/11/2026 10:32 hrs.", 54, 300))
     assert facts.fecha_expedicion == date(2026, 11, 17)
+
+
+def test_nacio_el_labels_the_birth_date_and_ends_the_name_above() -> None:
+    facts = parse_constancia(
+        page_of(
+            TITLE,
+            ("Nombre completo", 61, 158),
+            ("ÓSCAR TREJO FLORES", 61, 170),
+            ("Nació el", 61, 187),
+            ("26-02-2007", 61, 200),
+        )
+    )
+    assert facts.nombre == "ÓSCAR TREJO FLORES"
+    assert facts.fecha_nacimiento == date(2007, 2, 26)
