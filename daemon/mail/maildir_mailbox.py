@@ -108,8 +108,9 @@ class MaildirMailbox:
         self._move(ref, self.processed_path)
 
     def mark_processed_many(self, refs: Sequence[MailRef]) -> None:
-        for ref in refs:
-            self._move(ref, self.processed_path)
+        """Move a batch with one listing of ``new``/``cur`` and one directory fsync: a
+        listing per mail made each mail's cost grow with the number waiting."""
+        self._move_many(refs, self.processed_path)
 
     def quarantine(self, ref: MailRef) -> None:
         """Move the mail into ``.cuarentena/cur`` (recreated if someone removed it)."""
@@ -117,13 +118,20 @@ class MaildirMailbox:
         self._move(ref, self.quarantine_path)
 
     def _move(self, ref: MailRef, folder: Path) -> None:
+        self._move_many([ref], folder)
+
+    def _move_many(self, refs: Sequence[MailRef], folder: Path) -> None:
+        wanted = {ref.uid_key for ref in refs}
+        moved = False
         for sub in ("new", "cur"):
             directory = self.path / sub
             try:
-                names = [n for n in os.listdir(directory) if _key(n) == ref.uid_key]
+                names = [n for n in os.listdir(directory) if _key(n) in wanted]
             except OSError as err:
                 raise TransientError(f"cannot list Maildir {directory}: {err}") from err
             for name in names:
+                if _key(name) not in wanted:
+                    continue  # one file per key is moved; another copy stays for staff
                 target = name if ":" in name else f"{name}:2,"
                 try:
                     os.replace(directory / name, folder / "cur" / target)
@@ -131,8 +139,10 @@ class MaildirMailbox:
                     continue
                 except OSError as err:
                     raise TransientError(f"cannot move {name} to {folder.name}: {err}") from err
-                _fsync_dir(folder / "cur")
-                return
+                wanted.discard(_key(name))
+                moved = True
+        if moved:
+            _fsync_dir(folder / "cur")
 
     def wait_for_new(self, timeout: float, stop: threading.Event) -> bool:
         """Poll (no inotify: works on any filesystem) until a key not seen by ``pending``."""

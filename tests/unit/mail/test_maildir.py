@@ -50,6 +50,22 @@ def test_processed_mail_moves_to_procesados_and_is_not_pending(tmp_path: Path) -
     assert os.listdir(tmp_path / ".procesados" / "cur") == ["1.a.host:2,"]
 
 
+def test_a_batch_of_decided_mails_moves_at_once_and_the_others_stay(tmp_path: Path) -> None:
+    box = MaildirMailbox("local", tmp_path)
+    for n in range(5):
+        drop(tmp_path, f"{n}.m.host", student_mail(), sub="cur" if n == 3 else "new", age=10 - n)
+    decided = [m.ref for m in box.pending() if m.ref.uid_key != "4.m.host"]
+    box.mark_processed_many(decided)
+    box.mark_processed_many(decided)  # again after a restart: nothing left to move
+    assert [m.ref.uid_key for m in box.pending()] == ["4.m.host"]
+    assert sorted(os.listdir(tmp_path / ".procesados" / "cur")) == [
+        "0.m.host:2,",
+        "1.m.host:2,",
+        "2.m.host:2,",
+        "3.m.host:2,",
+    ]
+
+
 def test_oversized_mail_is_read_as_headers_only(tmp_path: Path) -> None:
     box = MaildirMailbox("local", tmp_path, max_message_bytes=1000)
     drop(tmp_path, "1.big.host", b"Subject: big\r\n\r\n" + b"x" * 5000)
