@@ -17,10 +17,14 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -259,31 +263,52 @@ def build_message(
     date: datetime,
 ) -> bytes:
     """multipart/alternative (text + HTML), plus ``(filename, mime type, bytes)`` attachments
-    in a multipart/mixed; identical arguments give identical bytes."""
+    in a multipart/mixed; identical arguments give identical bytes.
+
+    Built with the ``email.mime`` classes and the compat32 policy: ``EmailMessage`` parses
+    every header it is given back through the header registry, which made composing the
+    reply the costliest step of deciding a mail (issue 11). Our header values are ours
+    (templates and config), so nothing here needs that parsing; CR and LF are refused."""
     if date.tzinfo is None:
         raise ValueError("build_message needs an aware datetime for the Date header")
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = Address(display_name=sender_name, addr_spec=sender)
+    for value in (rendered.subject, sender_name, sender, *recipients):
+        if "\r" in value or "\n" in value:
+            raise ValueError("a header value may not contain a line break")
+    body = MIMEMultipart("alternative", policy=_COMPAT)
+    for text, subtype in ((rendered.text, "plain"), (rendered.html, "html")):
+        part = MIMEText(text if text.endswith("\n") else text + "\n", subtype, _UTF8_QP)
+        del part["MIME-Version"]
+        body.attach(part)
+    msg: MIMEMultipart = body
+    if attachments:
+        msg = MIMEMultipart("mixed", policy=_COMPAT)
+        del body["MIME-Version"]
+        msg.attach(body)
+        for filename, mime_type, data in attachments:
+            maintype, _, subtype = mime_type.partition("/")
+            attachment = MIMEApplication(data, subtype or "octet-stream")
+            attachment.replace_header("Content-Type", f"{maintype}/{subtype or 'octet-stream'}")
+            attachment.add_header("Content-Disposition", "attachment", filename=filename)
+            del attachment["MIME-Version"]
+            msg.attach(attachment)
+    msg["From"] = formataddr((sender_name, sender), charset="utf-8")
     msg["To"] = ", ".join(recipients)
-    msg["Subject"] = rendered.subject
+    msg["Subject"] = Header(rendered.subject, _UTF8_QP, header_name="Subject")
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
-    parent = _msg_ids([in_reply_to] if in_reply_to else [])
-    chain = _msg_ids(references)[-_MAX_REFERENCES:]
     msg["Auto-Submitted"] = auto_submitted
     msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our mails
     msg["Content-Language"] = "es-MX"
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if attachments:
-        msg.make_mixed()
-        for filename, mime_type, data in attachments:
-            maintype, _, subtype = mime_type.partition("/")
-            msg.add_attachment(
-                data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
-            )
     _fix_boundaries(msg, message_id)
-    return _with_threading(msg.as_bytes(), parent[:1], chain)
+    parent = _msg_ids([in_reply_to] if in_reply_to else [])
+    chain = _msg_ids(references)[-_MAX_REFERENCES:]
+    return _with_threading(msg.as_bytes(policy=_COMPAT), parent[:1], chain)
+
+
+_COMPAT = compat32.clone(linesep="\r\n")
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.header_encoding = QP  # "Recibimos tu constancia" stays readable in a raw view
+_UTF8_QP.body_encoding = QP
 
 
 def _with_threading(raw: bytes, parent: list[str], chain: list[str]) -> bytes:
@@ -305,7 +330,7 @@ def _with_threading(raw: bytes, parent: list[str], chain: list[str]) -> bytes:
     return raw[:end] + b"".join(b"\r\n" + line for line in lines) + raw[end:]
 
 
-def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
+def _fix_boundaries(msg: Message, message_id: str) -> None:
     # "=_" never occurs in quoted-printable or base64 bodies, so it cannot clash.
     seed = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
     for number, part in enumerate(p for p in msg.walk() if p.is_multipart()):
