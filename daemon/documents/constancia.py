@@ -42,6 +42,9 @@ LABELS = Vocabulary(
             r"|HACE CONSTAR QUE(?: EL\(?LA\)?| LA| EL)?(?: C\.)?(?: ASEGURAD[OA](?:\(A\))?)?",
             r"^ASEGURADO(?:\(A\))?|^DERECHOHABIENTE",
         ),
+        # a name printed in three fields: put back together in the order printed
+        "apellido_paterno": r"^(?:APELLIDO|APE\.) PATERNO|^PRIMER APELLIDO",
+        "apellido_materno": r"^(?:APELLIDO|APE\.) MATERNO|^SEGUNDO APELLIDO",
         "sexo": r"SEXO|GENERO|SX\.?",
         "fecha_nacimiento": r"FECHA DE NACIMIENTO|F(?:EC|ECHA)?\.? ?(?:DE )?NAC(?:\.|IMIENTO)"
         r"|NACIMIENTO"
@@ -247,6 +250,7 @@ def parse_constancia(lines: Sequence[Line], *, ocr: bool = False) -> ConstanciaF
     generic = found.pop("fecha_generica", None)
     sources.pop("fecha_generica", None)
     _shared_values(read, found, sources)
+    _name_in_parts(lines, hits, found, sources)
     if "fecha_ultimo_movimiento" not in found:
         moved = _movement_date(lines, hits)
         if moved is not None:
@@ -355,6 +359,31 @@ def _shared_values(read: dict[str, Found], found: dict[str, Any], sources: dict[
         employer = vf.organization(registro.raw[head.end() :]) if head else None
         if employer is not None and vf.registro(registro.raw[: head.end()]) is not None:  # type: ignore[union-attr]
             found["patron"], sources["patron"] = employer, f"{registro.source}:with-registro"
+
+
+_NAME_PARTS = ("apellido_paterno", "apellido_materno", "nombre")
+
+
+def _name_in_parts(
+    lines: Sequence[Line], hits: Sequence[Hit], found: dict[str, Any], sources: dict[str, str]
+) -> None:
+    """ "Apellido paterno: LÓPEZ" / "Apellido materno: GÓMEZ" / "Nombre(s): ALEJANDRO": the
+    student's name is the three values in the order the page prints them (each one word
+    may be, so they are read apart from a whole name's label)."""
+    first = {}
+    for hit in hits:
+        if hit.field in _NAME_PARTS and hit.strong and "|" not in lines[hit.line].text:
+            first.setdefault(hit.field, hit)  # (the cadena's "PATERNO:…|" is no label)
+    if not {"apellido_paterno", "apellido_materno"} & first.keys():
+        return
+    parts = []
+    for hit in sorted(first.values(), key=lambda h: (h.line, h.x0)):
+        value = LABELS.value_of(lines, hit, vf.name_part, hits)
+        if value is not None:
+            parts.append(value)
+    if len(parts) >= 2:
+        found["nombre"] = " ".join(part.value for part in parts)
+        sources["nombre"] = f"{parts[0].source}:parts"
 
 
 _CONDITIONAL = re.compile(
@@ -511,7 +540,10 @@ def validation_score(facts: ConstanciaFacts) -> int:
     )
     score += 2 * (emitted + (facts.vigente is not None))
     score += sum(v is not None for v in (facts.registro_patronal, facts.modalidad, facts.nombre))
-    return score - 3 * len(facts.doubts)
+    # a printed field that disagrees with the cadena is a finding about the document, not a
+    # flaw of the reading: a reading that does not see the printed field must not win by it
+    findings = sum(doubt.startswith("cadena original disagrees") for doubt in facts.doubts)
+    return score - 3 * (len(facts.doubts) - findings)
 
 
 # Kept for the property tests and the waiver/acuse parsers.

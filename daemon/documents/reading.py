@@ -116,8 +116,32 @@ def _read_pdf(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:
             name, data, careful.lines, fast, Confidence.TEXT, "text from pdfplumber"
         )
         if _score(second) > _score(reading):
-            reading = second
+            reading = _with_cadena_findings(second, reading)
     return replace(reading, tamper=tamper)
+
+
+_CADENA_DOUBT = "cadena original disagrees: "
+
+
+def _with_cadena_findings(chosen: DocumentReading, other: DocumentReading) -> DocumentReading:
+    """A printed field the other reading saw disagree with the cadena stays a doubt when the
+    chosen reading has that field from the cadena alone: not seeing the printed value is no
+    proof that it agrees (a field edited on the page would otherwise pass unnoticed)."""
+    if not isinstance(chosen.facts, ConstanciaFacts) or not isinstance(
+        other.facts, ConstanciaFacts
+    ):
+        return chosen
+    facts = chosen.facts
+    kept = [
+        doubt
+        for doubt in other.facts.doubts
+        if doubt.startswith(_CADENA_DOUBT)
+        and doubt not in facts.doubts
+        and facts.source(doubt.removeprefix(_CADENA_DOUBT)) in ("cadena", None)
+    ]
+    if not kept:
+        return chosen
+    return replace(chosen, facts=replace(facts, doubts=(*facts.doubts, *kept)))
 
 
 def _read_image(name: str, data: bytes, limits: ReadLimits) -> DocumentReading:

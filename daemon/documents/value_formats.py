@@ -250,11 +250,21 @@ _NEGATED = re.compile(r"\b(?:NO|SIN|BAJA|SUSPENDID[OA]S?|CONCLUID[OA]S?|TERMINAD
 
 def name(value: str) -> str | None:
     """A person's name: letters only (spaces, dots, apostrophes), at least two words."""
+    return _person_words(value, r"+")
+
+
+def name_part(value: str) -> str | None:
+    """One part of a name printed in fields of its own ("LÓPEZ", "MARÍA JOSÉ"): one word
+    is enough."""
+    return _person_words(value, r"*")
+
+
+def _person_words(value: str, more: str) -> str | None:
     text = re.split(r"[,;:()\d]| CON | CURP| NSS| N\.S\.S", value, maxsplit=1)[0]
     text = clean(text)
     # "el (la) C. NOMBRE": the article and "C." are not the name; "DE LA ROSA" is one.
     text = re.sub(r"^(?:(?:EL|LA)\s+)?(?:\((?:EL|LA)\)\s*)?(?:C\.\s*)?", "", text, flags=re.I)
-    if not text or not re.fullmatch(r"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?)+", text):
+    if not text or not re.fullmatch(rf"[^\W\d_][^\W\d_ .'´-]*(?: [^\W\d_ .'´-]+\.?){more}", text):
         return None
     if set(fold(text).split()) & _NOT_IN_NAMES:
         return None  # the next label or a sentence in the name's place

@@ -9,7 +9,11 @@ from datetime import date
 import pytest
 
 from daemon.documents.cadena import disagreements, read_cadena
-from tests.unit.documents.conftest import page_of
+from daemon.documents.constancia import parse_constancia, validation_score
+from daemon.documents.reading import _with_cadena_findings
+from daemon.domain.facts import ConstanciaFacts, DocumentReading
+from daemon.domain.outcomes import Confidence, DocumentKind
+from tests.unit.documents.conftest import TITLE, page_of
 
 
 @pytest.mark.parametrize("sign", [":", "="])
@@ -43,3 +47,41 @@ def test_a_printed_name_read_with_the_next_labels_words_is_no_edit() -> None:
 
 def test_a_printed_name_changed_to_another_is_an_edit() -> None:
     assert _name_disagrees("MARTÍN TREJO FLORES")
+
+
+def _reading(facts: ConstanciaFacts) -> DocumentReading:
+    return DocumentReading(
+        filename="constancia.pdf",
+        sha256="0" * 64,
+        kind=DocumentKind.CONSTANCIA,
+        facts=facts,
+        confidence=Confidence.TEXT,
+    )
+
+
+CADENA = ("||1263260104|J5354761834|11/12/2026 20:58:26|VIGENTE|32|01250861372||", 58, 490)
+
+
+def test_a_printed_registro_the_other_reading_missed_still_disagrees_with_the_cadena() -> None:
+    """PDFium read "Registro patronal: C8216547103" against the cadena's J5354761834;
+    pdfminer lost the label's spaces and took the registro from the cadena alone. Not
+    seeing the printed value proves no agreement: the edit stays a doubt."""
+    seen = parse_constancia(
+        page_of(TITLE, ("Registro patronal:", 61, 304), ("C8216547103", 150, 304), CADENA)
+    )
+    blind = parse_constancia(page_of(TITLE, ("Registropatronal:C8216547103", 61, 304), CADENA))
+    assert seen.doubts == ("cadena original disagrees: registro_patronal",)
+    assert blind.source("registro_patronal") == "cadena"
+    kept = _with_cadena_findings(_reading(blind), _reading(seen))
+    assert isinstance(kept.facts, ConstanciaFacts)
+    assert "cadena original disagrees: registro_patronal" in kept.facts.doubts
+
+
+def test_a_cadena_finding_does_not_make_a_reading_lose_to_one_that_missed_the_field() -> None:
+    seen = parse_constancia(
+        page_of(TITLE, ("Registro patronal:", 61, 304), ("C8216547103", 150, 304), CADENA)
+    )
+    agreeing = parse_constancia(
+        page_of(TITLE, ("Registro patronal:", 61, 304), ("J5354761834", 150, 304), CADENA)
+    )
+    assert validation_score(seen) == validation_score(agreeing)

@@ -389,3 +389,35 @@ def test_nacio_el_labels_the_birth_date_and_ends_the_name_above() -> None:
     )
     assert facts.nombre == "ÓSCAR TREJO FLORES"
     assert facts.fecha_nacimiento == date(2007, 2, 26)
+
+
+def test_a_name_printed_in_three_fields_is_put_back_in_the_order_printed() -> None:
+    facts = parse_constancia(
+        page_of(
+            TITLE,
+            ("Apellido paterno:", 60, 115),
+            ("LOPEZ", 147, 115),
+            ("Apellido materno:", 60, 127),
+            ("GOMEZ", 149, 127),
+            ("Nombre(s):", 61, 139),
+            ("ALEJANDRO", 117, 139),
+            ("No. de Seguridad Social:", 61, 151),
+            ("01-25-08-6137-2", 182, 151),
+        )
+    )
+    assert facts.nombre == "LOPEZ GOMEZ ALEJANDRO"
+    assert facts.nss == "01250861372"
+
+
+def test_paterno_y_materno_inside_a_long_name_label_are_no_name_fields() -> None:
+    facts = parse_constancia(
+        page_of(
+            TITLE,
+            ("Nombre (nombre(s), apellido", 61, 185),
+            ("RUBÉN PÉREZ ACEVES", 272, 185),
+            ("paterno y materno)", 61, 201),
+            ("No. de Seguridad Social", 61, 222),
+            ("56230631444", 272, 222),
+        )
+    )
+    assert facts.nombre == "RUBÉN PÉREZ ACEVES"
