@@ -260,7 +260,9 @@ def name_part(value: str) -> str | None:
 
 
 def _person_words(value: str, more: str) -> str | None:
-    text = re.split(r"[,;:()\d]| CON | CURP| NSS| N\.S\.S", value, maxsplit=1)[0]
+    # a word with a digit in it ends the name, and is no part of it: "RUIZ DIRO081201…" is
+    # the next column's CURP run into the name's run
+    text = re.split(r"[,;:()]|\S*\d| CON | CURP| NSS| N\.S\.S", value, maxsplit=1)[0]
     text = clean(text)
     # "el (la) C. NOMBRE": the article and "C." are not the name; "DE LA ROSA" is one.
     text = re.sub(r"^(?:(?:EL|LA)\s+)?(?:\((?:EL|LA)\)\s*)?(?:C\.\s*)?", "", text, flags=re.I)

@@ -10,7 +10,7 @@ import pytest
 
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.nss_acuse import parse_nss_acuse
-from daemon.documents.value_formats import modalidad, organization, place, si_no
+from daemon.documents.value_formats import modalidad, name, name_part, organization, place, si_no
 from daemon.domain.facts import ConstanciaFacts
 from tests.fixtures import documents as docs
 from tests.unit.documents.conftest import TITLE, page_of
@@ -421,3 +421,11 @@ def test_paterno_y_materno_inside_a_long_name_label_are_no_name_fields() -> None
         )
     )
     assert facts.nombre == "RUBÉN PÉREZ ACEVES"
+
+
+def test_a_word_with_digits_ends_a_name_and_is_no_part_of_it() -> None:
+    """The next column's CURP run into the name's run ("RUIZ DIRO081201HOCZZSA6"): its four
+    letters are not a surname, or the name would disagree with the cadena."""
+    assert name_part("RUIZ DIRO081201HOCZZSA6") == "RUIZ"
+    assert name_part("ÓSCAR 01-DIC-2008") == "ÓSCAR"
+    assert name("GÓMEZ NÚÑEZ ANA MARÍA GONA050317") == "GÓMEZ NÚÑEZ ANA MARÍA"
