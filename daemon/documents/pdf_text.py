@@ -8,6 +8,7 @@ Neither library caps memory or time: callers run this in a ``DocumentReader`` wo
 from __future__ import annotations
 
 import ctypes
+import itertools
 from dataclasses import dataclass
 
 import pypdfium2
@@ -85,7 +86,11 @@ def read_pdfium(data: bytes, max_pages: int) -> PdfText:
             # glyphs placed one by one are told by the runs as PDFium gives them, before
             # letter-spaced labels are put back together
             plain = lines_of(runs, tracking=False)
-            if split_in_glyphs(" ".join(line.text for line in plain)) or _overlapping(runs):
+            if (
+                split_in_glyphs(" ".join(line.text for line in plain))
+                or _overlapping(runs)
+                or _sharing_glyphs(runs)
+            ):
                 runs = _glyph_runs(textpage, number, height)
                 rebuilt = True
             segments.extend(runs)
@@ -131,6 +136,23 @@ def _overlapping(runs: list[Segment]) -> bool:
             same_line = min(run.bottom, other.bottom) - max(run.top, other.top) > 0.5 * shorter
             if same_line and min(run.x1, other.x1) - max(run.x0, other.x0) > 0.5 * shorter:
                 return True
+    return False
+
+
+def _sharing_glyphs(runs: list[Segment]) -> bool:
+    """Runs of one word that overlap by a hair (groff kerns by moving back): PDFium's text of
+    each rectangle takes the glyph its neighbour's box touches too, "NA" + "NAY" + "AYELI"
+    for "NAYELI". Glyph by glyph each is read once."""
+    ordered = sorted(runs, key=lambda run: (round(run.top), run.x0))
+    for run, other in itertools.pairwise(ordered):
+        if abs(run.top - other.top) > 1 or not 0 < run.x1 - other.x0 < 1.5:
+            continue
+        shared = min(len(run.text), len(other.text), 3)
+        if any(
+            run.text.endswith(other.text[:k]) and other.text[:k].isalnum()
+            for k in range(1, shared + 1)
+        ):
+            return True
     return False
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from daemon.documents.constancia import parse_constancia
 from daemon.documents.layout import Segment, clean, lines_of
-from daemon.documents.pdf_text import _spaced
+from daemon.documents.pdf_text import _sharing_glyphs, _spaced
 from daemon.documents.renuncia import parse_renuncia
 from daemon.documents.value_formats import movement, organization, si_no
 from daemon.domain.facts import ConstanciaFacts
@@ -715,3 +715,13 @@ def test_the_other_columns_value_beside_a_label_is_not_its_centred_cell() -> Non
         ("MÉXICO", 519, 190),
     )
     assert facts.nombre == "SEBASTIAN VILLASENOR QUINONES"
+
+
+def test_runs_of_one_word_that_share_a_glyph_are_read_glyph_by_glyph() -> None:
+    """groff kerns by moving back a tenth of a point; PDFium's text of each rectangle then
+    takes the glyph its neighbour's box touches: "NA" + "NAY" + "AYELI" for "NAYELI"."""
+    groff = [Segment("NA", 0, 246.9, 253.9, 186, 193), Segment("NAY", 0, 253.8, 260.7, 186, 193),
+             Segment("AYELI", 0, 260.1, 282.4, 186, 193)]  # fmt: skip
+    words = [Segment("Nombre(s)", 0, 77, 122, 186, 193), Segment("NAYELI", 0, 247, 283, 186, 193)]
+    assert _sharing_glyphs(groff)
+    assert not _sharing_glyphs(words)
