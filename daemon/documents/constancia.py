@@ -540,10 +540,7 @@ def validation_score(facts: ConstanciaFacts) -> int:
     )
     score += 2 * (emitted + (facts.vigente is not None))
     score += sum(v is not None for v in (facts.registro_patronal, facts.modalidad, facts.nombre))
-    # a printed field that disagrees with the cadena is a finding about the document, not a
-    # flaw of the reading: a reading that does not see the printed field must not win by it
-    findings = sum(doubt.startswith("cadena original disagrees") for doubt in facts.doubts)
-    return score - 3 * (len(facts.doubts) - findings)
+    return score - 3 * len(facts.doubts)
 
 
 # Kept for the property tests and the waiver/acuse parsers.

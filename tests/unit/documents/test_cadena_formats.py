@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from daemon.documents.cadena import disagreements, read_cadena
-from daemon.documents.constancia import parse_constancia, validation_score
+from daemon.documents.constancia import parse_constancia
 from daemon.documents.reading import _with_cadena_findings
 from daemon.domain.facts import ConstanciaFacts, DocumentReading
 from daemon.domain.outcomes import Confidence, DocumentKind
@@ -75,13 +75,3 @@ def test_a_printed_registro_the_other_reading_missed_still_disagrees_with_the_ca
     kept = _with_cadena_findings(_reading(blind), _reading(seen))
     assert isinstance(kept.facts, ConstanciaFacts)
     assert "cadena original disagrees: registro_patronal" in kept.facts.doubts
-
-
-def test_a_cadena_finding_does_not_make_a_reading_lose_to_one_that_missed_the_field() -> None:
-    seen = parse_constancia(
-        page_of(TITLE, ("Registro patronal:", 61, 304), ("C8216547103", 150, 304), CADENA)
-    )
-    agreeing = parse_constancia(
-        page_of(TITLE, ("Registro patronal:", 61, 304), ("J5354761834", 150, 304), CADENA)
-    )
-    assert validation_score(seen) == validation_score(agreeing)
